@@ -1,0 +1,205 @@
+"""Static facts about each supported platform: which credentials and options an instance takes, and its limits.
+
+The admin, the YAML importer, the API and the adapters all read this one table, so a platform is described once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CredentialSpec:
+    """One credential key of a platform; `secret` ones are masked everywhere and never exported in clear."""
+
+    key: str
+    help: str
+    secret: bool = True
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One non-secret option key; `choices` closes the set of accepted values."""
+
+    key: str
+    help: str
+    kind: type = str
+    choices: tuple[str, ...] = ()
+    default: object = None
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What an instance of a platform needs and how its messages are bounded."""
+
+    name: str
+    label: str
+    credentials: tuple[CredentialSpec, ...]
+    # Each inner tuple is "at least one of these keys must be set"; a one-key tuple is a plain requirement.
+    required: tuple[tuple[str, ...], ...]
+    options: tuple[OptionSpec, ...] = ()
+    text_limit: int | None = None
+    default_api_base_url: str = ""
+    extra_help: str = ""
+    # Option keys shared by every platform.
+    common_options: tuple[OptionSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def credential_keys(self) -> list[str]:
+        return [spec.key for spec in self.credentials]
+
+    @property
+    def secret_keys(self) -> set[str]:
+        return {spec.key for spec in self.credentials if spec.secret}
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [spec.key for spec in (*COMMON_OPTIONS, *self.options)]
+
+    def option(self, key: str) -> OptionSpec | None:
+        for spec in (*COMMON_OPTIONS, *self.options):
+            if spec.key == key:
+                return spec
+        return None
+
+    def missing_credentials(self, credentials: dict[str, str]) -> list[str]:
+        """Human-readable list of unmet requirements ("token", "signing_secret or app_token")."""
+        missing = []
+        for alternatives in self.required:
+            if not any(str(credentials.get(key) or "").strip() for key in alternatives):
+                missing.append(" or ".join(alternatives))
+        return missing
+
+
+COMMON_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "group_policy",
+        "In groups and channels: answer only when mentioned or replied to (mention_only), or every message (all).",
+        choices=("mention_only", "all"),
+        default="mention_only",
+    ),
+    OptionSpec("allowed_users", "Sender ids allowed to talk to the bot (empty: everyone).", kind=list, default=[]),
+)
+
+PLATFORMS: dict[str, PlatformSpec] = {
+    spec.name: spec
+    for spec in (
+        PlatformSpec(
+            name="slack",
+            label="Slack",
+            credentials=(
+                CredentialSpec("token", "Bot token (xoxb-…)."),
+                CredentialSpec("signing_secret", "Signing secret, verifies Events API deliveries."),
+                CredentialSpec("app_token", "App-level token (xapp-…); when set, Socket Mode is used."),
+            ),
+            required=(("token",), ("signing_secret", "app_token")),
+            options=(
+                OptionSpec("mode", "events (HTTP Events API) or socket (Socket Mode).", choices=("events", "socket")),
+            ),
+            text_limit=4000,
+            default_api_base_url="https://slack.com/api",
+        ),
+        PlatformSpec(
+            name="whatsapp",
+            label="WhatsApp Cloud API",
+            credentials=(
+                CredentialSpec("token", "System-user access token."),
+                CredentialSpec("phone_number_id", "Business phone number id that sends replies.", secret=False),
+                CredentialSpec("verify_token", "Token Meta echoes in the GET verification handshake."),
+                CredentialSpec("app_secret", "App secret, verifies X-Hub-Signature-256."),
+            ),
+            required=(("token",), ("phone_number_id",)),
+            options=(
+                OptionSpec("mode", "cloud (Meta Cloud API).", choices=("cloud",)),
+                OptionSpec("api_version", "Graph API version used in reply URLs.", default="v21.0"),
+            ),
+            text_limit=4096,
+            default_api_base_url="https://graph.facebook.com",
+        ),
+        PlatformSpec(
+            name="telegram",
+            label="Telegram",
+            credentials=(
+                CredentialSpec("token", "Bot token from @BotFather."),
+                CredentialSpec("secret_token", "Secret echoed in X-Telegram-Bot-Api-Secret-Token (webhook mode)."),
+            ),
+            required=(("token",),),
+            options=(
+                OptionSpec(
+                    "mode", "webhook (Telegram pushes) or poll (getUpdates long polling).", choices=("webhook", "poll")
+                ),
+                OptionSpec("bot_username", "The bot's @username, for mention detection in groups."),
+            ),
+            text_limit=4096,
+            default_api_base_url="https://api.telegram.org",
+        ),
+        PlatformSpec(
+            name="discord",
+            label="Discord",
+            credentials=(
+                CredentialSpec("token", "Bot token."),
+                CredentialSpec("public_key", "Application public key (hex), verifies interactions.", secret=False),
+                CredentialSpec("application_id", "Application id, for interaction follow-ups.", secret=False),
+            ),
+            required=(("token",),),
+            options=(
+                OptionSpec(
+                    "guild_context", "How guild channels route: channel or group.", choices=("channel", "group")
+                ),
+            ),
+            text_limit=2000,
+            default_api_base_url="https://discord.com/api/v10",
+        ),
+        PlatformSpec(
+            name="email",
+            label="Email (IMAP + SMTP)",
+            credentials=(
+                CredentialSpec("imap_host", "IMAP server host.", secret=False),
+                CredentialSpec("imap_port", "IMAP port (993 with TLS).", secret=False),
+                CredentialSpec("smtp_host", "SMTP submission host.", secret=False),
+                CredentialSpec("smtp_port", "SMTP port (587 STARTTLS, 465 TLS).", secret=False),
+                CredentialSpec("username", "Mailbox login.", secret=False),
+                CredentialSpec("password", "Mailbox password or app password."),
+                CredentialSpec("oauth2_token", "OAuth2 access token (XOAUTH2) instead of a password."),
+                CredentialSpec("address", "From address of replies (default: username).", secret=False),
+            ),
+            required=(("imap_host",), ("smtp_host",), ("username",), ("password", "oauth2_token")),
+            options=(
+                OptionSpec("mailbox", "IMAP folder to watch.", default="INBOX"),
+                OptionSpec("poll_interval", "Seconds between polls when the server has no IDLE.", kind=int, default=30),
+                OptionSpec("security", "tls, starttls or none.", choices=("tls", "starttls", "none"), default="tls"),
+            ),
+            text_limit=None,
+        ),
+        PlatformSpec(
+            name="webhook",
+            label="Generic HTTP webhook",
+            credentials=(
+                CredentialSpec("secret", "HMAC-SHA256 secret shared with the caller."),
+                CredentialSpec(
+                    "callback_url",
+                    "Where replies are POSTed (signed); empty: reply in the HTTP response.",
+                    secret=False,
+                ),
+            ),
+            required=(("secret",),),
+            options=(OptionSpec("signature_header", "Header carrying the signature.", default="X-Signature-256"),),
+            text_limit=None,
+        ),
+        PlatformSpec(
+            name="websocket",
+            label="WebSocket clients",
+            credentials=(),
+            required=(),
+            text_limit=None,
+            extra_help="Routing rules for clients of the /ws control plane.",
+        ),
+    )
+}
+
+PLATFORM_CHOICES = [(spec.name, spec.label) for spec in PLATFORMS.values()]
+
+
+def get_platform(name: str) -> PlatformSpec | None:
+    """The spec of a platform, or None when the name is not one we support."""
+    return PLATFORMS.get(name)

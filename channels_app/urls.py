@@ -1,0 +1,7 @@
+"""Webhook URLs, mounted under /webhooks/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,12 @@
+"""URL composition: each app owns its URLs; this module only mounts them."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("webhooks/", include("channels_app.urls")),
+    path("", include("routing.urls")),
+]

@@ -1,0 +1,3 @@
+"""Admin for channel instances (with their routing rules inline), schedules and sessions."""
+
+from __future__ import annotations

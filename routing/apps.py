@@ -1,0 +1,13 @@
+"""App configuration."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RoutingConfig(AppConfig):
+    """Routing app."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "routing"
+    verbose_name = "Routing"
