@@ -85,3 +85,87 @@ class ProviderSettings(SingletonModel):
 
     def __str__(self) -> str:
         return f"Provider fallback: {self.model or '(none)'}"
+
+
+class AgentRun(models.Model):
+    """One answered (or failed) message: which model ran, the tokens it used, the tools it called, how it ended.
+
+    Written by the runtime after every run, so usage and failures can be audited per agent.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "answered"
+        REFUSED = "refused", "refused by a guardrail"
+        ERROR = "error", "failed"
+
+    agent = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        help_text="Agent that ran (empty when it was deleted or was a transient fallback agent).",
+    )
+    agent_name = models.CharField(max_length=100, blank=True, help_text="Agent name at the time of the run.")
+    model = models.CharField(max_length=200, blank=True, help_text="Model name sent to the provider.")
+    provider = models.CharField(max_length=50, blank=True, help_text="openai, openai-compatible, anthropic or offline.")
+    status = models.CharField(max_length=16, choices=Status.choices, help_text="How the run ended.")
+    error = models.TextField(blank=True, help_text="Why the run failed (no secrets).")
+    prompt_tokens = models.PositiveIntegerField(default=0, help_text="Input tokens over every model call of the run.")
+    completion_tokens = models.PositiveIntegerField(default=0, help_text="Output tokens over every model call.")
+    model_calls = models.PositiveIntegerField(default=0, help_text="Model calls made (answers, tool steps, judges).")
+    tool_calls = models.JSONField(default=list, blank=True, help_text="Tools called: name, arguments, error flag.")
+    duration_ms = models.PositiveIntegerField(default=0, help_text="Wall time of the run in milliseconds.")
+    context = models.JSONField(default=dict, blank=True, help_text="Caller context (session, channel, source).")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the run finished.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agent_name} {self.status} ({self.prompt_tokens}+{self.completion_tokens} tokens)"
+
+
+class GuardrailVerdict(models.Model):
+    """A judge's pass/fail on one guardrail for one answer attempt, with its reason: the audit trail of guardrails."""
+
+    class Verdict(models.TextChoices):
+        PASS = "pass", "pass"
+        FAIL = "fail", "fail"
+
+    run = models.ForeignKey(
+        AgentRun,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="guardrail_verdicts",
+        help_text="The run this verdict belongs to.",
+    )
+    agent = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guardrail_verdicts",
+        help_text="Agent whose answer was judged.",
+    )
+    agent_name = models.CharField(max_length=100, blank=True, help_text="Agent name at the time of the verdict.")
+    guardrail = models.ForeignKey(
+        Guardrail,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verdicts",
+        help_text="The guardrail judged (empty when it was deleted since).",
+    )
+    guardrail_name = models.CharField(max_length=100, help_text="Guardrail name at the time of the verdict.")
+    verdict = models.CharField(max_length=4, choices=Verdict.choices, help_text="pass or fail.")
+    reason = models.TextField(blank=True, help_text="The judge's reason.")
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="1 = first answer, 2 = retry after feedback.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the verdict was given.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agent_name}/{self.guardrail_name}: {self.verdict} (attempt {self.attempt})"

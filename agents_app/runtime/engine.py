@@ -1,0 +1,302 @@
+"""run_agent / stream_agent: instructions + history + message → model (+ tools) → guardrails → reply.
+
+Both entry points share one event generator; `run_agent` just drains it. Per run there are two database hops (load
+the guardrails and fallback model; record the run), everything else is the model calls themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from agents_app.models import Agent, AgentRun, ProviderSettings
+from agents_app.runtime import guardrails
+from agents_app.runtime.config import RuntimeConfig, runtime_config
+from agents_app.runtime.limits import model_call_slot
+from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, Provider, ToolSpec
+from agents_app.runtime.providers.clients import provider_for
+from agents_app.runtime.providers.errors import ProviderFailure
+from agents_app.runtime.providers.selection import RouteError, route_model
+from agents_app.runtime.recording import RunRecord, save_run
+from agents_app.runtime.types import (
+    AgentError,
+    AgentEvent,
+    AgentReply,
+    ChatTurn,
+    Final,
+    TextDelta,
+    ToolCallRecord,
+    ToolFinished,
+    ToolStarted,
+)
+from agents_app.tools.base import Tool
+from agents_app.tools.registry import UnknownToolError, load_tool
+
+
+async def run_agent(
+    agent: Agent, history: Sequence[ChatTurn], message: str, context: Mapping[str, Any] | None = None
+) -> AgentReply:
+    """Answer `message` as `agent`; raises AgentError naming the agent, the model and what is missing."""
+    reply: AgentReply | None = None
+    async for event in _run(agent, history, message, context, streaming=False):
+        if isinstance(event, Final):
+            reply = event.reply
+    assert reply is not None  # _run always ends with Final or raises
+    return reply
+
+
+async def stream_agent(
+    agent: Agent, history: Sequence[ChatTurn], message: str, context: Mapping[str, Any] | None = None
+) -> AsyncIterator[AgentEvent]:
+    """Like run_agent, yielding TextDelta / ToolStarted / ToolFinished as they happen and Final last.
+
+    When a guardrail applies, text is held back until the judge passed it (nobody sees an unchecked answer), then
+    sent as one TextDelta; tool activity still streams live.
+    """
+    async for event in _run(agent, history, message, context, streaming=True):
+        yield event
+
+
+@dataclass(slots=True)
+class _Turn:
+    """The mutable state of one run, shared by the helpers below."""
+
+    agent: Agent
+    config: RuntimeConfig
+    provider: Provider
+    model: str
+    system: str
+    tools: dict[str, Tool]
+    messages: list[Message]
+    deadline: float
+    record: RunRecord
+    texts: list[str] = field(default_factory=list)
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise AgentError(
+                f"agent {self.agent.name!r} (model {self.model!r}) did not finish within "
+                f"{self.config.max_run_seconds:g}s",
+                agent=self.agent.name,
+                model=self.model,
+                reason="timeout",
+            )
+        return left
+
+
+def _prepare_sync(agent: Agent) -> tuple[str, list[guardrails.Rule]]:
+    """The one read hop: the model (agent's, else the provider fallback) and the applicable guardrails."""
+    model = (agent.model or "").strip() or (ProviderSettings.load().model or "").strip()
+    return model, guardrails.applicable_rules(agent)
+
+
+_prepare = sync_to_async(_prepare_sync, thread_sensitive=True)
+
+
+def _load_tools(agent: Agent, model: str) -> dict[str, Tool]:
+    tools: dict[str, Tool] = {}
+    for name in agent.tools or []:
+        try:
+            tool = load_tool(str(name))
+        except UnknownToolError as exc:
+            raise AgentError(
+                f"agent {agent.name!r} (model {model!r}): {exc}", agent=agent.name, model=model, reason="unknown_tool"
+            ) from exc
+        tools[tool.name] = tool
+    return tools
+
+
+async def _run(
+    agent: Agent,
+    history: Sequence[ChatTurn],
+    message: str,
+    context: Mapping[str, Any] | None,
+    *,
+    streaming: bool,
+) -> AsyncIterator[AgentEvent]:
+    started = time.monotonic()
+    config = runtime_config()
+    record = RunRecord(agent=agent, context=context)
+    try:
+        if not agent.enabled:
+            raise AgentError(
+                f"agent {agent.name!r} is disabled", agent=agent.name, model=agent.model, reason="disabled"
+            )
+        model, rules = await _prepare(agent)
+        record.model, record.rules = model, rules
+        if not model:
+            raise AgentError(
+                f"agent {agent.name!r} has no model and no provider fallback model is set",
+                agent=agent.name,
+                reason="no_model",
+            )
+        try:
+            route = route_model(model, base_url=agent.base_url or "", api_key=agent.api_key or "")
+        except RouteError as exc:
+            raise AgentError(
+                f"agent {agent.name!r} cannot use model {model!r}: {exc.detail}",
+                agent=agent.name,
+                model=model,
+                reason=exc.reason,
+            ) from exc
+        provider = provider_for(route, config)
+        record.model, record.provider = route.model, provider.name
+        turns = list(history) if agent.memory else []
+        turn = _Turn(
+            agent=agent,
+            config=config,
+            provider=provider,
+            model=route.model,
+            system=guardrails.compose_instructions(agent.instructions or "", rules),
+            tools=_load_tools(agent, model),
+            messages=[Message(role=t.role, content=t.content) for t in turns] + [Message("user", message)],
+            deadline=started + config.max_run_seconds,
+            record=record,
+        )
+        live = streaming and not rules
+        async for event in _answer(turn, live=live):
+            yield event
+        text, refused = "".join(turn.texts), False
+        if rules:
+            text, refused = await _enforce(turn, rules, message, text)
+            if streaming and text:
+                yield TextDelta(text)
+        record.status = AgentRun.Status.REFUSED if refused else AgentRun.Status.OK
+    except AgentError as exc:
+        record.status, record.error = AgentRun.Status.ERROR, str(exc)
+        record.duration_ms = int((time.monotonic() - started) * 1000)
+        await save_run(record)
+        raise
+    record.duration_ms = int((time.monotonic() - started) * 1000)
+    await save_run(record)
+    yield Final(
+        AgentReply(
+            text=text,
+            model=record.model,
+            agent=agent.name,
+            provider=record.provider,
+            usage=record.usage,
+            tool_calls=list(record.tool_calls),
+            guardrail_verdicts=list(record.verdicts),
+            refused=refused,
+        )
+    )
+
+
+async def _answer(turn: _Turn, *, live: bool) -> AsyncIterator[AgentEvent]:
+    """The bounded tool loop: call the model, run the tools it asks for, feed results back, until it answers.
+
+    After max_tool_iterations tool rounds the model is called once more with tools disabled, so it must answer.
+    """
+    specs = [ToolSpec(t.name, t.description, t.parameters) for t in turn.tools.values()]
+    for iteration in range(turn.config.max_tool_iterations + 1):
+        allow_tools = bool(specs) and iteration < turn.config.max_tool_iterations
+        request = ModelRequest(
+            model=turn.model,
+            system=turn.system,
+            messages=turn.messages,
+            tools=specs,
+            allow_tool_calls=allow_tools,
+            temperature=turn.agent.temperature,
+            max_tokens=turn.config.max_tokens,
+        )
+        response: ModelResponse | None = None
+        separated = False
+        if live:
+            async for piece in _stream_call(turn, request):
+                if isinstance(piece, ModelResponse):
+                    response = piece
+                elif piece:
+                    if not separated and turn.texts:
+                        yield TextDelta("\n\n")
+                    separated = True
+                    yield TextDelta(piece)
+        else:
+            response = await _call(turn, request)
+        assert response is not None
+        if response.text:
+            turn.texts.append(response.text)
+        if not response.tool_calls or not allow_tools:
+            return
+        turn.messages.append(Message("assistant", response.text, tool_calls=tuple(response.tool_calls)))
+        for call in response.tool_calls:
+            yield ToolStarted(call.name, call.arguments)
+            tool = turn.tools.get(call.name)
+            if tool is None:
+                result, error = f"error: no tool named {call.name!r}", True
+            else:
+                outcome = await tool.invoke(call.arguments, time_limit=min(turn.config.tool_timeout, turn.remaining()))
+                result, error = outcome.result, outcome.error
+            turn.record.tool_calls.append(ToolCallRecord(call.name, call.arguments, result, error))
+            yield ToolFinished(call.name, result, error)
+            turn.messages.append(Message("tool", result, tool_call_id=call.id, name=call.name))
+
+
+async def _enforce(turn: _Turn, rules: Sequence[guardrails.Rule], user_message: str, text: str) -> tuple[str, bool]:
+    """Judge the answer; on failure retry once with the reasons as feedback; then refuse. Returns (text, refused)."""
+    for attempt in (1, 2):
+        response = await _call(turn, guardrails.judge_request(turn.model, rules, user_message, text))
+        checks = guardrails.parse_verdicts(response.text, rules, attempt)
+        turn.record.verdicts.extend(checks)
+        failed = [c for c in checks if not c.passed]
+        if not failed:
+            return text, False
+        if attempt == 2:
+            break
+        turn.messages.append(Message("assistant", text))
+        turn.messages.append(Message("user", guardrails.feedback_message(failed)))
+        turn.texts = []
+        async for _event in _answer(turn, live=False):
+            pass
+        text = "".join(turn.texts)
+    return turn.config.refusal_text, True
+
+
+def _failure(turn: _Turn, exc: ProviderFailure) -> AgentError:
+    return AgentError(
+        f"agent {turn.agent.name!r} (model {turn.model!r} via {turn.provider.name}): {exc.detail}",
+        agent=turn.agent.name,
+        model=turn.model,
+        reason=exc.reason,
+    )
+
+
+async def _call(turn: _Turn, request: ModelRequest) -> ModelResponse:
+    """One non-streaming model call, inside the global concurrency bound and the run's deadline."""
+    async with model_call_slot(turn.config.max_concurrent_queries):
+        try:
+            async with asyncio.timeout(turn.remaining()):
+                response = await turn.provider.complete(request)
+        except ProviderFailure as exc:
+            raise _failure(turn, exc) from exc
+        except TimeoutError as exc:
+            raise _failure(turn, ProviderFailure("timeout", "the run's time budget ran out")) from exc
+    turn.record.model_calls += 1
+    turn.record.usage.add(response.usage)
+    return response
+
+
+async def _stream_call(turn: _Turn, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
+    """One streaming model call; the concurrency slot is held until the stream ends."""
+    async with model_call_slot(turn.config.max_concurrent_queries):
+        stream = turn.provider.stream(request).__aiter__()
+        while True:
+            try:
+                async with asyncio.timeout(turn.remaining()):
+                    piece = await stream.__anext__()
+            except StopAsyncIteration:
+                break
+            except ProviderFailure as exc:
+                raise _failure(turn, exc) from exc
+            except TimeoutError as exc:
+                raise _failure(turn, ProviderFailure("timeout", "the run's time budget ran out")) from exc
+            if isinstance(piece, ModelResponse):
+                turn.record.model_calls += 1
+                turn.record.usage.add(piece.usage)
+            yield piece

@@ -1,0 +1,129 @@
+"""OpenAI and every OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, OpenRouter) through the official SDK.
+
+Only this module knows the Chat Completions shapes; retries with backoff on 429/5xx (honouring Retry-After) are the
+SDK's, bounded by GATEWAY_LLM_MAX_RETRIES.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+
+from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, ToolCall, parse_tool_arguments
+from agents_app.runtime.providers.errors import translate_sdk_error
+from agents_app.runtime.types import Usage
+
+
+def to_openai_messages(system: str, messages: list[Message]) -> list[dict[str, Any]]:
+    """The neutral conversation as Chat Completions messages (system first, tool results as role "tool")."""
+    out: list[dict[str, Any]] = []
+    if system:
+        out.append({"role": "system", "content": system})
+    for message in messages:
+        if message.role == "tool":
+            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content})
+        elif message.role == "assistant" and message.tool_calls:
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": message.content or None,
+                    "tool_calls": [
+                        {
+                            "id": call.id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+                        }
+                        for call in message.tool_calls
+                    ],
+                }
+            )
+        else:
+            out.append({"role": message.role, "content": message.content})
+    return out
+
+
+class OpenAIProvider:
+    """One SDK client (bound to one event loop, base_url and key) speaking Chat Completions."""
+
+    name = "openai"
+
+    def __init__(self, client: openai.AsyncOpenAI, *, label: str = "openai") -> None:
+        self.client = client
+        self.name = label
+
+    def _params(self, request: ModelRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": request.model,
+            "messages": to_openai_messages(request.system, request.messages),
+            "max_tokens": request.max_tokens,
+        }
+        if request.temperature is not None:
+            params["temperature"] = request.temperature
+        if request.tools:
+            params["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+                }
+                for t in request.tools
+            ]
+            if not request.allow_tool_calls:
+                params["tool_choice"] = "none"
+        return params
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        try:
+            completion = await self.client.chat.completions.create(**self._params(request))
+        except openai.OpenAIError as exc:
+            raise translate_sdk_error(exc) from exc
+        choice = completion.choices[0] if completion.choices else None
+        text = (choice.message.content or "") if choice else ""
+        calls = []
+        for call in (choice.message.tool_calls or []) if choice else []:
+            function = getattr(call, "function", None)
+            if function is None:
+                continue
+            calls.append(ToolCall(id=call.id, name=function.name, arguments=parse_tool_arguments(function.arguments)))
+        usage = Usage()
+        if completion.usage is not None:
+            usage = Usage(completion.usage.prompt_tokens or 0, completion.usage.completion_tokens or 0)
+        return ModelResponse(text=text, tool_calls=calls, usage=usage, model=completion.model or request.model)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
+        params = self._params(request)
+        params["stream"] = True
+        params["stream_options"] = {"include_usage": True}
+        text_parts: list[str] = []
+        partial_calls: dict[int, dict[str, str]] = {}
+        usage = Usage()
+        model = request.model
+        try:
+            stream = await self.client.chat.completions.create(**params)
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if delta.content:
+                        text_parts.append(delta.content)
+                        yield delta.content
+                    for call in delta.tool_calls or []:
+                        slot = partial_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                        if call.id:
+                            slot["id"] = call.id
+                        if call.function is not None:
+                            slot["name"] += call.function.name or ""
+                            slot["arguments"] += call.function.arguments or ""
+        except openai.OpenAIError as exc:
+            raise translate_sdk_error(exc) from exc
+        calls = [
+            ToolCall(
+                id=slot["id"] or f"call_{index}", name=slot["name"], arguments=parse_tool_arguments(slot["arguments"])
+            )
+            for index, slot in sorted(partial_calls.items())
+        ]
+        yield ModelResponse(text="".join(text_parts), tool_calls=calls, usage=usage, model=model)
