@@ -11,3 +11,6 @@ class RoutingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "routing"
     verbose_name = "Routing"
+
+    def ready(self) -> None:
+        from routing import signals  # noqa: F401 - connects the Schedule → PeriodicTask sync

@@ -89,6 +89,27 @@ class Schedule(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.schedule})"
 
+    def clean(self) -> None:
+        """Refuse an expression or time zone that beat could not use, naming the problem."""
+        from django.core.exceptions import ValidationError
+
+        from routing.schedules.expressions import ScheduleExpressionError, parse_expression, zone
+
+        errors = {}
+        try:
+            zone(self.timezone)
+        except ScheduleExpressionError as exc:
+            errors["timezone"] = str(exc)
+        else:
+            try:
+                parse_expression(self.schedule, self.timezone)
+            except ScheduleExpressionError as exc:
+                errors["schedule"] = str(exc)
+        if self.agent_id and not self.agent.enabled:
+            errors["agent"] = f"agent '{self.agent.name}' is disabled"
+        if errors:
+            raise ValidationError(errors)
+
 
 class ScheduleRun(models.Model):
     """One firing of a schedule for one due time; the unique key means a due time never fires twice."""

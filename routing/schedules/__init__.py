@@ -1,0 +1,1 @@
+"""Schedule expressions and their mirror in django-celery-beat."""

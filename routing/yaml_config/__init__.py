@@ -1,0 +1,1 @@
+"""gateway.yaml: load with key paths, validate, import as an idempotent upsert, export back."""
