@@ -117,10 +117,32 @@ class InboundEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the delivery was stored.")
     started_at = models.DateTimeField(null=True, blank=True, help_text="When processing last started.")
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When processing finished.")
+    message_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The message's own identity when one message can arrive as several events (Slack channel+ts).",
+    )
+    conversation_key = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="instance:chat:thread; events of one key run in order."
+    )
+    chat_id = models.CharField(max_length=255, blank=True, help_text="Platform conversation id.")
+    thread_id = models.CharField(max_length=255, blank=True, help_text="Platform thread id, when threaded.")
+    context = models.CharField(max_length=16, blank=True, help_text="dm, group or channel (picks the routing rule).")
+    sender_id = models.CharField(max_length=255, blank=True, help_text="Platform id of the sender.")
+    reply = models.TextField(
+        blank=True, help_text="The agent's answer (Markdown), kept so a resumed run delivers the same text."
+    )
 
     class Meta:
         ordering = ["-received_at"]
-        constraints = [models.UniqueConstraint(fields=["instance", "dedupe_key"], name="inbound_event_dedupe")]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "dedupe_key"], name="inbound_event_dedupe"),
+            models.UniqueConstraint(
+                fields=["instance", "message_key"],
+                condition=~models.Q(message_key=""),
+                name="inbound_event_message_dedupe",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instance.name}:{self.dedupe_key} ({self.status})"
@@ -159,7 +181,13 @@ class OutboundMessage(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0, help_text="Send attempts so far.")
     error = models.TextField(blank=True, help_text="Last delivery error.")
-    platform_message_id = models.CharField(max_length=255, blank=True, help_text="Id the platform gave the message.")
+    platform_message_id = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="Id the platform gave the message."
+    )
+    seq = models.PositiveIntegerField(default=0, help_text="Position of this chunk in its reply, from 0.")
+    delivery_status = models.CharField(
+        max_length=32, blank=True, help_text="Latest receipt from the platform (delivered, read, failed…)."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the reply was produced.")
     sent_at = models.DateTimeField(null=True, blank=True, help_text="When the platform accepted it.")
 

@@ -1,0 +1,149 @@
+"""Slack Events API over HTTP: v0 signatures, url_verification, message/app_mention, chat.postMessage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from channels_app.adapters.base import (
+    Adapter,
+    DeliveryError,
+    HttpReply,
+    InboundMessage,
+    Sent,
+    Target,
+    VerificationError,
+    json_or_empty,
+    retry_after_seconds,
+)
+from channels_app.adapters.signing import fresh, hmac_hex, same
+
+REPLAY_WINDOW = 300  # Slack v0: reject timestamps more than 5 minutes off (PLATFORMS.md §3.3)
+ANSWERED_SUBTYPES = {None, "thread_broadcast", "file_share"}
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+CHANNEL_TYPES = {"im": "dm", "app_home": "dm", "mpim": "group", "group": "group", "channel": "channel"}
+_LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def plain_text(text: str, bot_user_id: str) -> str:
+    """Slack mrkdwn → plain text for the agent: our own mention removed, links spelled out, &<> unescaped."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>\s*", "", text)
+    text = _LINK.sub(lambda m: m.group(1) if not m.group(2) else f"{m.group(2)} ({m.group(1)})", text)
+    text = _USER.sub(lambda m: f"@{m.group(1)}", text)
+    # Slack escapes exactly &, <, > in inbound text (PLATFORMS.md §3.9).
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+class SlackAdapter(Adapter):
+    platform = "slack"
+    default_api_base_url = "https://slack.com/api"
+    flavour = "slack"
+    text_limit = 3900  # Slack truncates at 40k but recommends staying near 4k (PLATFORMS.md §3.8)
+    malformed_headers = {"X-Slack-No-Retry": "1"}
+
+    def verify(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> None:
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not timestamp or not signature:
+            raise VerificationError("missing Slack signature headers")
+        if not fresh(timestamp, REPLAY_WINDOW, now):
+            raise VerificationError("stale or malformed Slack timestamp")
+        base = b"v0:" + timestamp.strip().encode() + b":" + body
+        secrets = [self.credential("signing_secret")]
+        previous = self.credential("signing_secret_previous", required=False)
+        if previous:
+            secrets.append(previous)  # two active secrets during rotation (PLATFORMS.md §2.4)
+        if not any(same("v0=" + hmac_hex(secret, base), signature) for secret in secrets):
+            raise VerificationError("Slack signature mismatch")
+
+    def handshake(self, payload: dict[str, Any]) -> HttpReply | None:
+        if payload.get("type") == "url_verification":
+            return HttpReply(200, str(payload.get("challenge", "")), "text/plain")
+        return None
+
+    def _bot_identity(self, payload: dict[str, Any]) -> tuple[str, str]:
+        user_id = self.option("bot_user_id", "") or ""
+        bot_id = self.option("bot_id", "") or ""
+        for auth in payload.get("authorizations") or []:
+            if isinstance(auth, dict) and auth.get("is_bot") and not user_id:
+                user_id = str(auth.get("user_id") or "")
+        return user_id, bot_id
+
+    def parse(self, payload: dict[str, Any], headers: Mapping[str, str]) -> list[InboundMessage]:
+        if payload.get("type") != "event_callback" or not isinstance(payload.get("event"), dict):
+            return []  # app_rate_limited and unknown envelope types: 200 and ignore (PLATFORMS.md §3.10)
+        app_id = self.option("app_id", "")
+        if app_id and payload.get("api_app_id") != app_id:
+            return []  # a foreign app's event: 200 and drop
+        event = payload["event"]
+        kind = event.get("type")
+        if kind not in ("message", "app_mention") or not event.get("channel") or not event.get("ts"):
+            return []
+        bot_user_id, bot_id = self._bot_identity(payload)
+        team = str(payload.get("team_id") or event.get("team") or "")
+        channel = str(event["channel"])
+        ts = str(event["ts"])
+        ignore = ""
+        if kind == "message" and event.get("subtype") not in ANSWERED_SUBTYPES:
+            ignore = f"message subtype {event.get('subtype')}"
+        is_echo = bool(
+            (bot_id and event.get("bot_id") == bot_id)
+            or (bot_user_id and event.get("user") == bot_user_id)
+            # Other bots are not answered by default: two agents answering each other loop forever.
+            or (event.get("bot_id") and not self.option("answer_other_bots", False))
+        )
+        if kind == "app_mention":
+            context = {"D": "dm", "G": "group"}.get(channel[:1], "channel")
+        else:
+            context = CHANNEL_TYPES.get(str(event.get("channel_type")), "channel")
+        text = str(event.get("text") or "")
+        mentioned = kind == "app_mention" or bool(bot_user_id and f"<@{bot_user_id}" in text)
+        thread_ts = str(event.get("thread_ts") or "")
+        # Threading: conversation key thread_ts or ts; a DM outside a thread is one conversation (PLATFORMS.md §3.4).
+        thread_id = "" if context == "dm" and not thread_ts else thread_ts or ts
+        return [
+            InboundMessage(
+                platform=self.platform,
+                dedupe_key=f"event:{payload.get('event_id') or team + ':' + channel + ':' + ts}",
+                # app_mention and message for one human message share (team, channel, ts) (PLATFORMS.md §3.4).
+                message_key=f"msg:{team}:{channel}:{ts}",
+                chat_id=channel,
+                thread_id=thread_id,
+                text=plain_text(text, bot_user_id),
+                context=context,
+                sender_id=str(event.get("user") or event.get("bot_id") or ""),
+                message_id=ts,
+                mentioned=mentioned,
+                is_bot_echo=is_echo,
+                ignore_reason=ignore,
+                raw=payload,
+            )
+        ]
+
+    def send(self, chunk: str, target: Target) -> Sent:
+        body: dict[str, Any] = {"channel": target.chat_id, "text": chunk, "unfurl_links": False, "unfurl_media": False}
+        if target.thread_id:
+            body["thread_ts"] = target.thread_id
+        response = self.post_json(
+            f"{self.api_base_url}/chat.postMessage",
+            body,
+            {"Authorization": f"Bearer {self.credential('token')}", "Content-Type": "application/json; charset=utf-8"},
+        )
+        data = json_or_empty(response)
+        if response.status_code == 429:
+            raise DeliveryError(
+                "slack: ratelimited",
+                permanent=False,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                code="ratelimited",
+            )
+        if response.status_code >= 500:
+            raise DeliveryError(f"slack: HTTP {response.status_code}", permanent=False, code=str(response.status_code))
+        # Slack reports failures as HTTP 200 with ok=false (PLATFORMS.md §3.7).
+        if response.status_code != 200 or not data.get("ok"):
+            error = str(data.get("error") or f"HTTP {response.status_code}")
+            raise DeliveryError(f"slack: {error}", permanent=error not in TRANSIENT_ERRORS, code=error)
+        return Sent(platform_message_id=str(data.get("ts") or ""), response=data)
