@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "agents_app",
     "channels_app",
     "routing",
+    "channels_app.listeners",
 ]
 
 MIDDLEWARE = [
