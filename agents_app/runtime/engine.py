@@ -162,7 +162,7 @@ async def _run(
         live = streaming and not rules
         async for event in _answer(turn, live=live):
             yield event
-        text, refused = "".join(turn.texts), False
+        text, refused = "\n\n".join(turn.texts), False
         if rules:
             text, refused = await _enforce(turn, rules, message, text)
             if streaming and text:
@@ -254,7 +254,7 @@ async def _enforce(turn: _Turn, rules: Sequence[guardrails.Rule], user_message: 
         turn.texts = []
         async for _event in _answer(turn, live=False):
             pass
-        text = "".join(turn.texts)
+        text = "\n\n".join(turn.texts)
     return turn.config.refusal_text, True
 
 
