@@ -8,5 +8,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/", include("channels_app.urls")),
+    path("api/", include("routing.api.urls")),
     path("", include("routing.urls")),
 ]

@@ -1,0 +1,45 @@
+"""Filter sets for the list endpoints: by instance name, status and time window, as operators search logs."""
+
+from __future__ import annotations
+
+import django_filters
+
+from channels_app.models import InboundEvent, OutboundMessage
+from routing.models import Session
+
+
+class InboundEventFilter(django_filters.FilterSet):
+    """`?instance=<name>&status=failed&received_after=<ISO>&received_before=<ISO>`."""
+
+    instance = django_filters.CharFilter(field_name="instance__name")
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+
+    class Meta:
+        model = InboundEvent
+        fields = ["instance", "status", "event_type"]
+
+
+class OutboundMessageFilter(django_filters.FilterSet):
+    """`?instance=<name>&status=sent&created_after=<ISO>&created_before=<ISO>&chat_id=…`."""
+
+    instance = django_filters.CharFilter(field_name="instance__name")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = OutboundMessage
+        fields = ["instance", "status", "chat_id"]
+
+
+class SessionFilter(django_filters.FilterSet):
+    """`?kind=api&instance=<name>&agent=<name>&active=true`."""
+
+    instance = django_filters.CharFilter(field_name="instance__name")
+    agent = django_filters.CharFilter(field_name="agent__name")
+    active = django_filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull")
+    active_after = django_filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+
+    class Meta:
+        model = Session
+        fields = ["kind", "instance", "agent", "chat_id"]

@@ -1,0 +1,91 @@
+"""Serializers for what the gateway records: sessions and their messages, and the inbound/outbound message log."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from channels_app.models import InboundEvent, OutboundMessage
+from routing.models import Session, SessionMessage
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A conversation session; instance and agent by name."""
+
+    instance = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    agent = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    message_count = serializers.IntegerField(read_only=True, help_text="Messages in the session's history.")
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "instance",
+            "chat_id",
+            "thread_id",
+            "agent",
+            "metadata",
+            "message_count",
+            "created_at",
+            "last_activity_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class SessionMessageSerializer(serializers.ModelSerializer):
+    """One turn of a session."""
+
+    class Meta:
+        model = SessionMessage
+        fields = ["seq", "role", "content", "metadata", "created_at"]
+        read_only_fields = fields
+
+
+class InboundEventSerializer(serializers.ModelSerializer):
+    """An inbound platform delivery and its processing state."""
+
+    instance = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = InboundEvent
+        fields = [
+            "id",
+            "instance",
+            "dedupe_key",
+            "event_type",
+            "payload",
+            "status",
+            "attempts",
+            "error",
+            "received_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class OutboundMessageSerializer(serializers.ModelSerializer):
+    """A message the gateway sent or tried to send."""
+
+    instance = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = OutboundMessage
+        fields = [
+            "id",
+            "instance",
+            "inbound",
+            "idempotency_key",
+            "chat_id",
+            "thread_id",
+            "text",
+            "status",
+            "attempts",
+            "error",
+            "platform_message_id",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,184 @@
+"""Serializers for what an operator configures: agents, guardrails, channel instances, routing rules, schedules,
+the provider fallback and the gateway settings. Field checks beyond types come from the shared validation layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from agents_app.models import Agent, Guardrail, ProviderSettings
+from channels_app.models import ChannelInstance, GatewaySettings
+from routing.api import validation
+from routing.api.serializers.fields import SecretDictField, SecretField, merge_masked
+from routing.models import RoutingRule, Schedule, ScheduleRun
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    """An agent; `api_key` is write-only in clear and read back masked."""
+
+    api_key = SecretField(max_length=500, help_text="API key or a ${VAR} reference; read back masked.")
+
+    class Meta:
+        model = Agent
+        fields = [
+            "name",
+            "instructions",
+            "model",
+            "temperature",
+            "tools",
+            "memory",
+            "base_url",
+            "api_key",
+            "enabled",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("agent", self.instance, attrs)
+        return attrs
+
+
+class GuardrailSerializer(serializers.ModelSerializer):
+    """A guardrail; `agent` is the agent's name, null for every agent."""
+
+    agent = serializers.SlugRelatedField(
+        slug_field="name", queryset=Agent.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Guardrail
+        fields = ["name", "description", "agent", "enabled"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("guardrail", self.instance, attrs)
+        return attrs
+
+
+class ChannelInstanceSerializer(serializers.ModelSerializer):
+    """A channel instance; credentials are written in clear and read back masked (${VAR} references shown)."""
+
+    credentials = SecretDictField(help_text="Credential key → value or ${VAR}; read back masked.")
+    routing = serializers.SerializerMethodField(help_text="Context → agent name, from the instance's routing rules.")
+
+    class Meta:
+        model = ChannelInstance
+        fields = [
+            "name",
+            "platform",
+            "credentials",
+            "options",
+            "api_base_url",
+            "enabled",
+            "routing",
+            "last_error",
+            "last_error_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["last_error", "last_error_at", "created_at", "updated_at"]
+
+    def get_routing(self, obj: ChannelInstance) -> dict[str, str]:
+        return {rule.context: rule.agent.name for rule in obj.routing_rules.select_related("agent")}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "credentials" in attrs:
+            old = dict(self.instance.credentials) if self.instance else {}
+            attrs["credentials"] = merge_masked(attrs["credentials"], old)
+        validation.check("channel", self.instance, attrs)
+        return attrs
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    """Which agent answers on an instance in one context; instance and agent by name."""
+
+    instance = serializers.SlugRelatedField(slug_field="name", queryset=ChannelInstance.objects.all())
+    agent = serializers.SlugRelatedField(slug_field="name", queryset=Agent.objects.all())
+
+    class Meta:
+        model = RoutingRule
+        fields = ["id", "instance", "context", "agent"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("routing_rule", self.instance, attrs)
+        return attrs
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    """A schedule; `agent` and `channel` by name, like in gateway.yaml."""
+
+    agent = serializers.SlugRelatedField(slug_field="name", queryset=Agent.objects.all())
+    channel = serializers.SlugRelatedField(source="instance", slug_field="name", queryset=ChannelInstance.objects.all())
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "name",
+            "schedule",
+            "message",
+            "agent",
+            "channel",
+            "channel_id",
+            "thread_id",
+            "timezone",
+            "missed_run_policy",
+            "enabled",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("schedule", self.instance, attrs)
+        return attrs
+
+
+class ScheduleRunSerializer(serializers.ModelSerializer):
+    """One firing of a schedule."""
+
+    class Meta:
+        model = ScheduleRun
+        fields = ["id", "due_at", "started_at", "finished_at", "status", "reply", "error"]
+        read_only_fields = fields
+
+
+class ProviderSettingsSerializer(serializers.ModelSerializer):
+    """The provider fallback model."""
+
+    class Meta:
+        model = ProviderSettings
+        fields = ["model"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("provider", self.instance, attrs)
+        return attrs
+
+
+class GatewaySettingsSerializer(serializers.ModelSerializer):
+    """The gateway server settings; `auth_token` is read back masked."""
+
+    auth_token = SecretField(max_length=500, help_text="Shared token or a ${VAR} reference; read back masked.")
+
+    class Meta:
+        model = GatewaySettings
+        fields = [
+            "host",
+            "port",
+            "auth_token",
+            "allowed_origins",
+            "max_connections",
+            "heartbeat_interval",
+            "reconnect_timeout",
+            "ssl_cert",
+            "ssl_key",
+            "session_timeout",
+            "session_max_messages",
+            "push_enabled",
+            "push_options",
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validation.check("gateway", self.instance, attrs)
+        return attrs

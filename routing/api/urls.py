@@ -1,0 +1,45 @@
+"""API URLs: /api/v1/… resources and operations, /api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI, served offline)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from routing.api.views import activity, config, operations
+from routing.api.views.chat import ChatView
+
+router = DefaultRouter(trailing_slash="/?")
+router.register("agents", config.AgentViewSet)
+router.register("guardrails", config.GuardrailViewSet)
+router.register("channels", config.ChannelInstanceViewSet)
+router.register("routing-rules", config.RoutingRuleViewSet)
+router.register("schedules", config.ScheduleViewSet)
+router.register("sessions", activity.SessionViewSet)
+router.register("inbound-events", activity.InboundEventViewSet)
+router.register("outbound-messages", activity.OutboundMessageViewSet)
+
+singleton_actions = {"get": "retrieve", "put": "update", "patch": "partial_update"}
+
+v1 = [
+    path("agents/<slug:name>/chat", ChatView.as_view(), name="agent-chat"),
+    path("provider", config.ProviderSettingsViewSet.as_view(singleton_actions), name="provider-settings"),
+    path("gateway-settings", config.GatewaySettingsViewSet.as_view(singleton_actions), name="gateway-settings"),
+    path("broadcast", operations.BroadcastView.as_view(), name="broadcast"),
+    path("push/channels", operations.PushChannelsView.as_view(), name="push-channels"),
+    path("push/channels/<str:channel>/publish", operations.PushPublishView.as_view(), name="push-publish"),
+    path("push/channels/<str:channel>/presence", operations.PresenceView.as_view(), name="push-presence"),
+    path("config/export", operations.ConfigExportView.as_view(), name="config-export"),
+    path("config/import", operations.ConfigImportView.as_view(), name="config-import"),
+    path("status", operations.StatusView.as_view(), name="status"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    # The schema and docs describe the API, they reveal no data: readable without a token, like /health.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-redoc"),
+]

@@ -1,0 +1,1 @@
+"""API views: one module per area; each view validates, calls a service or the ORM, and serialises."""

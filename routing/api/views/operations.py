@@ -1,0 +1,103 @@
+"""Operations beyond CRUD: broadcast, push channels and presence, gateway.yaml import/export, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from routing.api import services
+from routing.api.permissions import AdminOnly
+from routing.api.serializers.operations import (
+    BroadcastRequestSerializer,
+    PublishRequestSerializer,
+    PushChannelCreateSerializer,
+    YamlImportSerializer,
+)
+from routing.api.status import gateway_status
+
+
+class BroadcastView(APIView):
+    """Send a `broadcast` event to every connected WebSocket client."""
+
+    @extend_schema(request=BroadcastRequestSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = BroadcastRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.resolve("broadcast")(body.validated_data["data"])
+        return Response({"ok": True, "result": result}, status=status.HTTP_202_ACCEPTED)
+
+
+class PushChannelsView(APIView):
+    """List push channels (GET) or create one (POST)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        return Response({"channels": services.resolve("push_channel_list")()})
+
+    @extend_schema(request=PushChannelCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = PushChannelCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.resolve("push_channel_create")(
+            body.validated_data["channel"], body.validated_data.get("metadata") or {}
+        )
+        return Response({"channel": body.validated_data["channel"], "ok": True, "result": result}, status=201)
+
+
+class PushPublishView(APIView):
+    """Publish a message on a push channel; answers how many subscribers it was delivered to."""
+
+    @extend_schema(request=PublishRequestSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request, channel: str) -> Response:
+        body = PublishRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.resolve("push_publish")(channel, body.validated_data["data"])
+        return Response({"channel": channel, "result": result}, status=status.HTTP_202_ACCEPTED)
+
+
+class PresenceView(APIView):
+    """Who is online on a push channel."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, channel: str) -> Response:
+        return Response({"channel": channel, "presence": services.resolve("presence_list")(channel)})
+
+
+class ConfigExportView(APIView):
+    """The whole configuration as gateway.yaml (${VAR} references kept; secrets never exported in clear)."""
+
+    permission_classes = [AdminOnly]
+
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    def get(self, request: Request) -> HttpResponse:
+        text = services.resolve("yaml_export")()
+        return HttpResponse(text, content_type="application/yaml; charset=utf-8")
+
+
+class ConfigImportView(APIView):
+    """Apply a gateway.yaml (idempotent upsert), or with dry_run only report the changes it would make."""
+
+    @extend_schema(request=YamlImportSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = YamlImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.yaml_import(
+            body.validated_data["yaml"], dry_run=body.validated_data["dry_run"], prune=body.validated_data["prune"]
+        )
+        return Response(result)
+
+
+class StatusView(APIView):
+    """Gateway status: counts, listener and delivery health, recent errors (the dashboard reads this too)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        data: dict[str, Any] = gateway_status()
+        return Response(data)
