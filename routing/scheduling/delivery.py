@@ -40,7 +40,9 @@ def _send_with_retries(adapter: object, chunk: str, target: Target, outbound: Ou
                 outbound.save(update_fields=["status", "error"])
                 raise
             outbound.save(update_fields=["error"])
-            time.sleep(min(exc.retry_after if exc.retry_after is not None else 0.2 * 2**attempt, config.retry_cap_seconds()))
+            time.sleep(
+                min(exc.retry_after if exc.retry_after is not None else 0.2 * 2**attempt, config.retry_cap_seconds())
+            )
             continue
         outbound.status = OutboundMessage.Status.SENT
         outbound.sent_at = timezone.now()

@@ -48,7 +48,9 @@ def _is_missed(expression: object, due_at: datetime, now: datetime, missed_befor
     return now - due_at > slack
 
 
-def schedule_fire_due(schedule_id: int, *, now: datetime | None = None, missed_before: datetime | None = None) -> FireOutcome:
+def schedule_fire_due(
+    schedule_id: int, *, now: datetime | None = None, missed_before: datetime | None = None
+) -> FireOutcome:
     """Fire the schedule's most recent due time unless it already fired or the policy skips it.
 
     The body of the `routing.tasks.fire_schedule` beat task and of the embedded loop's tick.
@@ -70,9 +72,8 @@ def schedule_fire_due(schedule_id: int, *, now: datetime | None = None, missed_b
         return FireOutcome("not_due", due_at=due_at, reason="no due time since the schedule was created")
     if ScheduleRun.objects.filter(schedule=schedule, due_at=due_at).exists():
         return FireOutcome("duplicate", due_at=due_at, reason="this due time already fired")
-    if (
-        schedule.missed_run_policy == Schedule.MissedRunPolicy.SKIP
-        and _is_missed(expression, due_at, now, missed_before)
+    if schedule.missed_run_policy == Schedule.MissedRunPolicy.SKIP and _is_missed(
+        expression, due_at, now, missed_before
     ):
         return FireOutcome("skipped", due_at=due_at, reason="missed while the gateway was down (policy: skip)")
     run = _claim(schedule, due_at)
