@@ -10,7 +10,7 @@ from rest_framework import serializers
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from routing.api import validation
-from routing.api.serializers.fields import SecretDictField, SecretField, merge_masked
+from routing.api.serializers.fields import NameField, SecretDictField, SecretField, merge_masked
 from routing.models import RoutingRule, Schedule, ScheduleRun
 
 
@@ -37,23 +37,23 @@ class AgentSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("agent", self.instance, attrs)
+        validation.check_agent(self.instance, attrs)
         return attrs
 
 
 class GuardrailSerializer(serializers.ModelSerializer):
     """A guardrail; `agent` is the agent's name, null for every agent."""
 
-    agent = serializers.SlugRelatedField(
-        slug_field="name", queryset=Agent.objects.all(), allow_null=True, required=False
-    )
+    agent = NameField(allow_null=True, required=False, help_text="Agent name; null applies to every agent.")
 
     class Meta:
         model = Guardrail
         fields = ["name", "description", "agent", "enabled"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("guardrail", self.instance, attrs)
+        agent = validation.check_guardrail(self.instance, attrs)
+        if "agent" in attrs:
+            attrs["agent"] = agent
         return attrs
 
 
@@ -80,6 +80,15 @@ class ChannelInstanceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["last_error", "last_error_at", "created_at", "updated_at"]
 
+    def to_representation(self, instance: ChannelInstance) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # Every value was masked by the field (fail closed); the platform's non-secret keys are shown in clear.
+        spec = instance.spec
+        public = set(spec.credential_keys) - spec.secret_keys if spec else set()
+        for key in public & set(instance.credentials or {}):
+            data["credentials"][key] = instance.credentials[key]
+        return data
+
     def get_routing(self, obj: ChannelInstance) -> dict[str, str]:
         return {rule.context: rule.agent.name for rule in obj.routing_rules.select_related("agent")}
 
@@ -87,7 +96,7 @@ class ChannelInstanceSerializer(serializers.ModelSerializer):
         if "credentials" in attrs:
             old = dict(self.instance.credentials) if self.instance else {}
             attrs["credentials"] = merge_masked(attrs["credentials"], old)
-        validation.check("channel", self.instance, attrs)
+        validation.check_channel(self.instance, attrs)
         return attrs
 
 
@@ -95,14 +104,18 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
     """Which agent answers on an instance in one context; instance and agent by name."""
 
     instance = serializers.SlugRelatedField(slug_field="name", queryset=ChannelInstance.objects.all())
-    agent = serializers.SlugRelatedField(slug_field="name", queryset=Agent.objects.all())
+    agent = NameField(help_text="Agent name.")
 
     class Meta:
         model = RoutingRule
         fields = ["id", "instance", "context", "agent"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("routing_rule", self.instance, attrs)
+        values = validation.merged(self.instance, attrs, ["instance", "context", "agent"])
+        if "agent" in attrs or self.instance is None:
+            agent = values.get("agent")
+            values["agent_name"] = agent.name if isinstance(agent, Agent) else agent
+            attrs["agent"] = validation.check_routing_agent(values)
         return attrs
 
 
@@ -131,7 +144,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("schedule", self.instance, attrs)
+        agent, instance = validation.check_schedule(self.instance, attrs)
+        attrs["agent"], attrs["instance"] = agent, instance
         return attrs
 
 
@@ -150,10 +164,6 @@ class ProviderSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProviderSettings
         fields = ["model"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("provider", self.instance, attrs)
-        return attrs
 
 
 class GatewaySettingsSerializer(serializers.ModelSerializer):
@@ -180,5 +190,5 @@ class GatewaySettingsSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validation.check("gateway", self.instance, attrs)
+        validation.check_gateway(self.instance, attrs)
         return attrs

@@ -56,3 +56,20 @@ def merge_masked(new: dict[str, str], old: dict[str, str]) -> dict[str, str]:
             continue
         merged[key] = value
     return merged
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class NameField(serializers.Field):
+    """A reference to another object by its name. Resolution and the "unknown agent 'x'" message come from the shared
+    validation layer (in the serializer's `validate`), so they read exactly like the admin's and the importer's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return getattr(value, "name", value)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(f"must be a name, got {type(data).__name__}")
+        return data
