@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, re_path
 
-websocket_urlpatterns: list[URLPattern] = []
+from channels_app.realtime.consumers import GatewayConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    re_path(r"^ws/?$", GatewayConsumer.as_asgi()),
+]

@@ -14,11 +14,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from channels_app.realtime.auth import GatewayAuthMiddleware  # noqa: E402
 from channels_app.ws_urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        # Token and Origin are resolved before the consumer runs; a failure becomes hello_error + close 4003.
+        "websocket": GatewayAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

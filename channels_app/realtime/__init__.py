@@ -1,0 +1,1 @@
+"""The WebSocket control plane and push pub/sub: consumers, frames, sessions, push, presence, polling, tokens."""

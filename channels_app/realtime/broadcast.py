@@ -1,0 +1,41 @@
+"""Broadcast to every connected WebSocket client on every process, and pipeline events for observers.
+
+`broadcast(data)` is the service the REST API calls; consumers call `abroadcast`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from channels_app.realtime import frames, groups
+
+
+def broadcast_message(data: dict[str, Any], source: str = "gateway") -> dict[str, Any]:
+    frame = frames.event("broadcast", data, source=source, target="*")
+    return {"type": "ws.broadcast", "frame": frame}
+
+
+async def abroadcast(data: dict[str, Any], source: str = "gateway") -> str:
+    """Send a `broadcast` event to all clients; returns its event_id."""
+    message = broadcast_message(data, source)
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(groups.ALL_CLIENTS, message)
+    return message["frame"]["event_id"]
+
+
+def broadcast(data: dict[str, Any], source: str = "gateway") -> str:
+    """Sync form for the REST API and admin actions."""
+    return async_to_sync(abroadcast)(data, source)
+
+
+async def apublish_event(type_: str, data: dict[str, Any]) -> None:
+    """Put one event on the `gateway.events` group (the same shape the pipeline publishes)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(
+            groups.GATEWAY_EVENTS, {"type": "gateway.event", "payload": {"type": type_, "data": data}}
+        )

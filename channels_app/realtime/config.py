@@ -1,0 +1,87 @@
+"""The knobs of the WebSocket plane, read once per connection from GatewaySettings plus Django-settings overrides.
+
+Operators set them in the admin / gateway.yaml (GatewaySettings, push_options); tests and benches override any of them
+with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.2) so nothing waits for seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from django.conf import settings
+
+from channels_app.models import GatewaySettings
+from gatewaysite.secrets import resolve_secret
+
+PUSH_DEFAULTS = {
+    "ack_timeout": 30.0,
+    "max_retries": 3,
+    "retention_seconds": 86400,
+    "presence_timeout": 45.0,
+    "poll_timeout": 30.0,
+    "poll_batch": 100,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeConfig:
+    """Everything a connection needs to know about limits and timing, resolved (secrets included) at connect time."""
+
+    auth_token: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    max_connections: int = 1000
+    heartbeat_interval: float = 30.0
+    reconnect_timeout: float = 60.0
+    session_timeout: float = 3600.0
+    session_max_messages: int = 1000
+    push_enabled: bool = False
+    ack_timeout: float = 30.0
+    max_retries: int = 3
+    retention_seconds: float = 86400.0
+    presence_timeout: float = 45.0
+    poll_timeout: float = 30.0
+    poll_batch: int = 100
+    max_payload: int = 1024 * 1024
+    max_queued_frames: int = 1000
+    max_unacked: int = 1000
+    turn_timeout: float = 300.0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def heartbeat_ms(self) -> int:
+        return int(self.heartbeat_interval * 1000)
+
+
+def _override(name: str, value: object) -> object:
+    """A GATEWAY_WS_<NAME> Django setting wins over the database value."""
+    return getattr(settings, f"GATEWAY_WS_{name.upper()}", value)
+
+
+def load_config() -> RealtimeConfig:
+    """Read GatewaySettings (creating the row with defaults on first use) and apply overrides."""
+    gs = GatewaySettings.load()
+    push = {**PUSH_DEFAULTS, **(gs.push_options or {})}
+    values: dict[str, object] = {
+        "auth_token": resolve_secret(gs.auth_token),
+        "allowed_origins": tuple(gs.allowed_origins or ()),
+        "max_connections": gs.max_connections,
+        "heartbeat_interval": float(gs.heartbeat_interval),
+        "reconnect_timeout": float(gs.reconnect_timeout),
+        "session_timeout": float(gs.session_timeout),
+        "session_max_messages": gs.session_max_messages,
+        "push_enabled": gs.push_enabled,
+        "ack_timeout": float(push["ack_timeout"]),
+        "max_retries": int(push["max_retries"]),
+        "retention_seconds": float(push["retention_seconds"]),
+        "presence_timeout": float(push["presence_timeout"]),
+        "poll_timeout": float(push["poll_timeout"]),
+        "poll_batch": int(push["poll_batch"]),
+    }
+    for f in fields(RealtimeConfig):
+        if f.name == "extra":
+            continue
+        current = values.get(f.name, f.default)
+        values[f.name] = _override(f.name, current)
+    if isinstance(values["allowed_origins"], list):
+        values["allowed_origins"] = tuple(values["allowed_origins"])
+    return RealtimeConfig(**values)  # type: ignore[arg-type]

@@ -1,0 +1,102 @@
+"""Builders for every server → client frame, so shapes live in one module (docs/protocol.md mirrors it)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = (1, 1)
+STREAM_EVENTS = ["token_stream", "tool_call_stream", "tool_result_stream", "stream_error", "stream_end"]
+METHODS = [
+    "message",
+    "abort",
+    "leave",
+    "ping",
+    "channel.create",
+    "channel.subscribe",
+    "channel.unsubscribe",
+    "channel.publish",
+    "channel.list",
+    "presence.heartbeat",
+    "presence.query",
+    "message_ack",
+    "message_nack",
+    "broadcast",
+    "events.subscribe",
+    "events.unsubscribe",
+    "agent.register",
+    "agent.unregister",
+    "agent_response",
+]
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+
+
+def event(
+    type_: str, data: dict[str, Any] | None = None, *, source: str = "gateway", target: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The seed's GatewayEvent envelope: type, data, source, target, event_id, timestamp."""
+    frame = {
+        "type": type_,
+        "data": data or {},
+        "source": source,
+        "target": target,
+        "event_id": uuid.uuid4().hex,
+        "timestamp": now_iso(),
+    }
+    frame.update(extra)
+    return frame
+
+
+def hello_ok(
+    *, session_id: str, resumed: bool, cursor: int, streaming: bool, policy: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    events = ["message", "error", "message_abort", "broadcast", "channel_message", "presence_join", "presence_leave"]
+    if streaming:
+        events += STREAM_EVENTS
+    frame = {
+        "type": "hello_ok",
+        "protocol": PROTOCOL_VERSION,
+        "features": {"methods": METHODS, "events": events},
+        "policy": policy,
+        "session_id": session_id,
+        "resumed": resumed,
+        "cursor": cursor,
+    }
+    frame.update(extra)
+    return frame
+
+
+def hello_error(code: str, message: str, next_step: str, **extra: Any) -> dict[str, Any]:
+    frame = {"type": "hello_error", "code": code, "message": message, "next_step": next_step, "next": next_step}
+    frame.update(extra)
+    return frame
+
+
+def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """An `error` frame; it also carries the envelope fields so seed-style clients read it as an `error` event."""
+    frame = event("error", {"code": code, "message": message})
+    frame.update({"code": code, "message": message})
+    frame.update(extra)
+    return frame
+
+
+def response(status: str, content: str, session_id: str, **extra: Any) -> dict[str, Any]:
+    frame = {"type": "response", "status": status, "content": content, "session_id": session_id}
+    frame.update(extra)
+    return frame
+
+
+def outcome_ok() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+def outcome_error(code: str, message: str, *, retryable: bool = False, status: str = "error") -> dict[str, Any]:
+    return {
+        "status": status,
+        "error": {"code": code, "retryable": retryable, "retry_after_seconds": None, "message": message},
+    }

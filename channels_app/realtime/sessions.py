@@ -1,0 +1,132 @@
+"""WebSocket sessions: create or resume, the replay buffer with cursors, request-id idempotency, expiry.
+
+The conversation history itself belongs to routing.Session (written by the turn handler); this module keeps what the
+wire protocol needs so any process can resume a session a client opened on another one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from channels_app.realtime.config import RealtimeConfig
+from channels_app.realtime.models import SessionFrame, TurnRequest, WsSession
+
+REPLAYABLE = frozenset({"response", "error", "stream_end", "stream_error", "status", "agent_request"})
+
+
+@dataclass(slots=True)
+class OpenedSession:
+    """What hello needs to answer: the session, whether it was resumed, and the frames to replay."""
+
+    session: WsSession
+    resumed: bool
+    replay: list[dict[str, Any]] = field(default_factory=list)
+    resync_required: bool = False
+
+
+def _alive(session: WsSession, config: RealtimeConfig) -> bool:
+    if session.closed_at is not None:
+        return False
+    return session.last_activity_at > timezone.now() - timedelta(seconds=config.session_timeout)
+
+
+def open_session(
+    *,
+    session_id: str | None,
+    agent_id: str,
+    client_id: str,
+    token_name: str,
+    since: int | None,
+    config: RealtimeConfig,
+) -> OpenedSession:
+    """Resume `session_id` when it is alive and belongs to the same agent, else start a new one."""
+    now = timezone.now()
+    if session_id:
+        existing = WsSession.objects.filter(session_id=session_id, agent_id=agent_id).first()
+        if existing is not None and _alive(existing, config):
+            away_too_long = existing.disconnected_at is not None and existing.disconnected_at < now - timedelta(
+                seconds=config.reconnect_timeout
+            )
+            WsSession.objects.filter(pk=existing.pk).update(
+                connected=True, last_activity_at=now, disconnected_at=None, client_id=client_id or existing.client_id
+            )
+            existing.refresh_from_db()
+            if away_too_long:
+                SessionFrame.objects.filter(session=existing).delete()
+                return OpenedSession(existing, True, [], resync_required=True)
+            frames = SessionFrame.objects.filter(session=existing, seq__gt=since or 0).order_by("seq")
+            return OpenedSession(existing, True, [f.frame for f in frames])
+    session = WsSession.objects.create(
+        session_id=uuid.uuid4().hex,
+        agent_id=agent_id,
+        client_id=client_id,
+        token_name=token_name,
+        connected=True,
+        last_activity_at=now,
+    )
+    return OpenedSession(session, False)
+
+
+def append_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:
+    """Stamp the next cursor on a replayable frame and keep it for resume; other frames pass through unchanged."""
+    if frame.get("type") not in REPLAYABLE:
+        return frame
+    with transaction.atomic():
+        updated = WsSession.objects.filter(session_id=session_id).update(
+            cursor=F("cursor") + 1, last_activity_at=timezone.now()
+        )
+        if not updated:
+            return frame
+        session = WsSession.objects.select_for_update().get(session_id=session_id)
+        stamped = {**frame, "cursor": session.cursor, "seq": session.cursor}
+        SessionFrame.objects.create(session=session, seq=session.cursor, frame=stamped)
+    return stamped
+
+
+def claim_request(session_id: str, request_id: str) -> bool:
+    """True the first time a request_id is seen in a session; False for a repeat (answered `duplicate`)."""
+    session = WsSession.objects.filter(session_id=session_id).first()
+    if session is None:
+        return True
+    try:
+        with transaction.atomic():
+            TurnRequest.objects.create(session=session, request_id=request_id[:128])
+    except IntegrityError:
+        return False
+    return True
+
+
+def touch(session_id: str) -> None:
+    WsSession.objects.filter(session_id=session_id).update(last_activity_at=timezone.now())
+
+
+def mark_disconnected(session_id: str) -> None:
+    now = timezone.now()
+    WsSession.objects.filter(session_id=session_id, closed_at__isnull=True).update(
+        connected=False, disconnected_at=now, last_activity_at=now
+    )
+
+
+def close_session(session_id: str) -> None:
+    """`leave`: the session ends and cannot be resumed."""
+    now = timezone.now()
+    WsSession.objects.filter(session_id=session_id).update(connected=False, closed_at=now, disconnected_at=now)
+    SessionFrame.objects.filter(session__session_id=session_id).delete()
+
+
+def expire_sessions(config: RealtimeConfig) -> int:
+    """Close sessions idle longer than session_timeout and drop their buffers."""
+    cutoff = timezone.now() - timedelta(seconds=config.session_timeout)
+    stale = WsSession.objects.filter(closed_at__isnull=True, last_activity_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if ids:
+        WsSession.objects.filter(pk__in=ids).update(closed_at=timezone.now(), connected=False)
+        SessionFrame.objects.filter(session_id__in=ids).delete()
+    return len(ids)

@@ -1,0 +1,55 @@
+"""The seam between the WebSocket plane and whoever answers: channels_app never imports routing or agents_app.
+
+settings.GATEWAY_WS_TURN_HANDLER names an async callable `(TurnInput, on_event) -> str` (the reply text) and
+settings.GATEWAY_WS_AGENT_RESOLVER an async callable `(agent_id) -> str | None` (the agent's name, None if unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+OnEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
+TurnHandler = Callable[["TurnInput", OnEvent], Awaitable[str]]
+AgentResolver = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    """One user message of one WebSocket session, as handed to the turn handler."""
+
+    session_id: str
+    agent_id: str
+    content: str
+    request_id: str = ""
+    client_id: str = ""
+    streaming: bool = False
+    max_messages: int = 1000
+
+
+class TurnError(Exception):
+    """A turn that could not produce an answer; becomes `response`/`final` with outcome error."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+@cache
+def _load(path: str) -> Any:
+    return import_string(path)
+
+
+def turn_handler() -> TurnHandler:
+    return _load(getattr(settings, "GATEWAY_WS_TURN_HANDLER", "routing.ws_bridge.run_turn"))
+
+
+def agent_resolver() -> AgentResolver:
+    return _load(getattr(settings, "GATEWAY_WS_AGENT_RESOLVER", "routing.ws_bridge.resolve_agent"))
