@@ -135,6 +135,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now (silences the transition warning)
 
 # Celery (distributed mode). The embedded mode never talks to a broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

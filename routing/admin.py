@@ -1,3 +1,229 @@
-"""Admin for channel instances (with their routing rules inline), schedules and sessions."""
+"""Admin for channel instances (with their routing rules inline), schedules and sessions, plus gateway.yaml
+import (with a dry-run preview) and export. It lives in routing because routing rules join instances to agents."""
 
 from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.html import format_html_join
+
+from agents_app.admin import AgentAdmin, AgentForm
+from agents_app.models import Agent
+from channels_app.models import ChannelInstance
+from channels_app.platforms import PLATFORMS
+from gatewaysite.secret_fields import CredentialsField, keep_masked
+from gatewaysite.secrets import MASK, resolve_secret
+from routing.models import RoutingRule, Schedule, ScheduleRun, Session, SessionMessage
+from routing.yaml_config.exporter import export_gateway_yaml
+from routing.yaml_config.importer import import_gateway_yaml
+from routing.yaml_config.issues import ConfigError
+from routing.yaml_config.validate import field_of, validate_agent_fields, validate_channel_fields
+
+ALL_SECRET_KEYS = {key for spec in PLATFORMS.values() for key in spec.secret_keys}
+
+
+def yaml_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin.action(description="Export selected as gateway.yaml")
+def export_agents(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Agent]) -> HttpResponse:
+    export = export_gateway_yaml(agents=list(queryset.values_list("name", flat=True)))
+    return yaml_download(export.as_yaml(), "agents.yaml")
+
+
+@admin.action(description="Export selected as gateway.yaml")
+def export_channels(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[ChannelInstance]
+) -> HttpResponse:
+    export = export_gateway_yaml(channels=list(queryset.values_list("name", flat=True)))
+    return yaml_download(export.as_yaml(), "channels.yaml")
+
+
+class ValidatedAgentForm(AgentForm):
+    """The agent form plus the configuration layer's checks (unknown tools, types), same wording as the importer."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name = cleaned.get("name") or self.instance.name or "agent"
+        fields = {key: cleaned[key] for key in ("tools", "temperature") if cleaned.get(key) is not None}
+        for issue in validate_agent_fields(name, fields):
+            field = field_of(issue, f"agents.{name}")
+            self.add_error(field if field in self.fields else None, str(issue))
+        return cleaned
+
+
+admin.site.unregister(Agent)
+
+
+@admin.register(Agent)
+class GatewayAgentAdmin(AgentAdmin):
+    form = ValidatedAgentForm
+    actions = [export_agents]
+
+
+class ChannelInstanceForm(forms.ModelForm):
+    """Credentials as masked `key: value` lines, checked by the same rules as gateway.yaml."""
+
+    credentials = CredentialsField(
+        ALL_SECRET_KEYS,
+        required=False,
+        help_text="One 'key: value' per line; ${VAR} references are kept as written. A masked value "
+        f"({MASK}) stays as stored.",
+    )
+
+    class Meta:
+        model = ChannelInstance
+        fields = ("name", "platform", "credentials", "options", "api_base_url", "enabled")
+
+    def clean_credentials(self) -> dict[str, str]:
+        submitted = self.cleaned_data.get("credentials") or {}
+        stored = self.instance.credentials if self.instance.pk else {}
+        return {key: keep_masked(value, stored.get(key, "")) for key, value in submitted.items()}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name, platform = cleaned.get("name"), cleaned.get("platform")
+        if not name or not platform:
+            return cleaned
+        issues = validate_channel_fields(
+            name, platform, cleaned.get("credentials") or {}, cleaned.get("options") or {}, cleaned.get("api_base_url")
+        )
+        spec = PLATFORMS[platform]
+        for issue in issues:
+            key = field_of(issue, f"channels.{name}")
+            if key in spec.option_keys:
+                field = "options"
+            elif key in ("platform", "api_base_url"):
+                field = key
+            else:
+                field = "credentials"
+            message = str(issue).removeprefix(f"channels.{name}.").removeprefix(f"channels.{name}: ")
+            self.add_error(field, message)
+        return cleaned
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ("context", "agent")
+
+    def clean_agent(self) -> Agent:
+        agent = self.cleaned_data["agent"]
+        if agent and not agent.enabled:
+            raise forms.ValidationError(f"agent '{agent.name}' is disabled")
+        return agent
+
+
+class RoutingRuleInline(admin.TabularInline):
+    model = RoutingRule
+    form = RoutingRuleForm
+    extra = 1
+    max_num = 4
+
+
+@admin.register(ChannelInstance)
+class ChannelInstanceAdmin(admin.ModelAdmin):
+    form = ChannelInstanceForm
+    inlines = [RoutingRuleInline]
+    list_display = ("name", "platform", "enabled", "routes", "credential_status", "last_error")
+    list_filter = ("platform", "enabled")
+    search_fields = ("name",)
+    readonly_fields = ("last_error", "last_error_at", "created_at", "updated_at")
+    actions = [export_channels]
+    change_list_template = "admin/routing/channelinstance/change_list.html"
+
+    @admin.display(description="routing")
+    def routes(self, obj: ChannelInstance) -> str:
+        return ", ".join(f"{rule.context}→{rule.agent.name}" for rule in obj.routing_rules.select_related("agent"))
+
+    @admin.display(description="credentials")
+    def credential_status(self, obj: ChannelInstance) -> str:
+        return format_html_join(
+            " ",
+            "<span title='{}'>{} {}</span>",
+            (
+                (
+                    "resolves" if resolve_secret(value) else "not set",
+                    key,
+                    "✔" if resolve_secret(value) else "✘",
+                )
+                for key, value in obj.credentials.items()
+            ),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path("import-yaml/", self.admin_site.admin_view(self.import_yaml_view), name="gateway_import_yaml"),
+            path("export-yaml/", self.admin_site.admin_view(self.export_yaml_view), name="gateway_export_yaml"),
+        ]
+        return extra + super().get_urls()
+
+    def export_yaml_view(self, request: HttpRequest) -> HttpResponse:
+        return yaml_download(export_gateway_yaml().as_yaml(), "gateway.yaml")
+
+    def import_yaml_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload or paste gateway.yaml; "Preview" runs a dry run, "Import" applies it."""
+        context = {**self.admin_site.each_context(request), "title": "Import gateway.yaml", "opts": self.model._meta}
+        if request.method == "POST":
+            upload = request.FILES.get("file")
+            text = upload.read().decode("utf-8", errors="replace") if upload else request.POST.get("text", "")
+            apply = "apply" in request.POST
+            context["text"] = text
+            try:
+                report = import_gateway_yaml(text, dry_run=not apply, prune="prune" in request.POST)
+            except ConfigError as exc:
+                context["errors"] = [str(issue) for issue in exc.issues]
+            else:
+                context["report"] = report
+                if apply:
+                    messages.success(request, report.summary())
+        return TemplateResponse(request, "admin/routing/import_yaml.html", context)
+
+
+class ScheduleRunInline(admin.TabularInline):
+    model = ScheduleRun
+    extra = 0
+    can_delete = False
+    fields = ("due_at", "status", "started_at", "finished_at", "reply", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "schedule", "timezone", "agent", "instance", "channel_id", "enabled")
+    list_filter = ("enabled", "agent", "instance")
+    search_fields = ("name", "message")
+    inlines = [ScheduleRunInline]
+
+
+class SessionMessageInline(admin.TabularInline):
+    model = SessionMessage
+    extra = 0
+    can_delete = False
+    fields = ("seq", "role", "content", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("key", "kind", "instance", "agent", "last_activity_at", "closed_at")
+    list_filter = ("kind", "instance", "agent")
+    search_fields = ("key", "chat_id")
+    readonly_fields = ("key", "kind", "instance", "chat_id", "thread_id", "agent", "created_at", "last_activity_at")
+    inlines = [SessionMessageInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

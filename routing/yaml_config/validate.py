@@ -402,3 +402,36 @@ def validate_config(
     if errors:
         raise ConfigError(errors)
     return config, [issue for issue in validator.issues if issue.level == "warning"]
+
+
+def validate_channel_fields(
+    name: str,
+    platform: str,
+    credentials: Mapping[str, object],
+    options: Mapping[str, object],
+    api_base_url: str = "",
+    known_agents: Mapping[str, bool] | None = None,
+    routing: Mapping[str, str] | None = None,
+) -> list[ConfigIssue]:
+    """The YAML importer's checks for one channel instance, for the admin and the API (same input, same message)."""
+    validator = Validator(known_agents or {}, {})
+    data: dict[str, object] = {"platform": platform, **credentials, **options}
+    if api_base_url:
+        data["api_base_url"] = api_base_url
+    if routing:
+        data["routing"] = dict(routing)
+    validator.channel(join_path("channels", name), name, data, known_agents or {})
+    return [issue for issue in validator.issues if issue.level == "error"]
+
+
+def validate_agent_fields(name: str, fields: Mapping[str, object]) -> list[ConfigIssue]:
+    """The YAML importer's checks for one agent (tools, temperature, types), for the admin and the API."""
+    validator = Validator({}, {})
+    validator.agent(join_path("agents", name), name, dict(fields))
+    return [issue for issue in validator.issues if issue.level == "error"]
+
+
+def field_of(issue: ConfigIssue, prefix: str) -> str:
+    """The first key after `prefix` in an issue's path ('' when the issue is about the entry as a whole)."""
+    rest = issue.path.removeprefix(prefix).lstrip(".")
+    return rest.split(".")[0].split("[")[0] if rest else ""
