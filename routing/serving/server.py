@@ -1,0 +1,135 @@
+"""Daphne, in-process, with a graceful stop: stop accepting, close WebSockets, let requests and work finish.
+
+`daphne.server` must be imported before anything imports the Twisted reactor (it installs the asyncio reactor),
+so callers import this module first thing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+
+import daphne.server  # noqa: I001 - installs the asyncio reactor; must come before twisted.internet.reactor
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from twisted.internet import reactor, threads
+
+from routing.serving.background import BackgroundServices
+
+log = logging.getLogger(__name__)
+
+
+class GatewayServer(daphne.server.Server):
+    """Daphne's Server that remembers its listening ports so a shutdown can stop accepting first."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.ports: list = []
+
+    def listen_success(self, port: object) -> None:
+        self.ports.append(port)
+        super().listen_success(port)
+
+
+class GracefulGateway:
+    """Runs the ASGI app under Daphne with the background services, until SIGTERM/SIGINT and a bounded drain."""
+
+    def __init__(
+        self,
+        application: Callable,
+        endpoint: str,
+        background: BackgroundServices,
+        *,
+        shutdown_timeout: float = 10.0,
+        on_ready: Callable[[list[tuple[str, int]]], None] | None = None,
+    ) -> None:
+        self.background = background
+        self.shutdown_timeout = shutdown_timeout
+        self.on_ready = on_ready
+        self.stopping = False
+        self.clean = True
+        # Admin and other static files are served from the app's finders: no separate web server needed.
+        self.server = GatewayServer(
+            ASGIStaticFilesHandler(application),
+            endpoints=[endpoint],
+            signal_handlers=False,
+            ready_callable=self._ready,
+            application_close_timeout=shutdown_timeout,
+        )
+
+    def run(self) -> bool:
+        """Serve until stopped; True when the stop finished all in-flight work."""
+        signal.signal(signal.SIGTERM, self._signal)
+        signal.signal(signal.SIGINT, self._signal)
+        self.background.start()
+        self.server.run()
+        return self.clean
+
+    def _ready(self) -> None:
+        reactor.callLater(0, self._announce)
+
+    def _announce(self) -> None:
+        if not self.server.ports and not self.server.abort_start:
+            reactor.callLater(0.05, self._announce)
+            return
+        if self.on_ready:
+            self.on_ready(list(self.server.listening_addresses))
+
+    def _signal(self, signum: int, frame: object) -> None:
+        reactor.callFromThread(self.shutdown, signal.Signals(signum).name)
+
+    def shutdown(self, reason: str = "stop") -> None:
+        """Begin the graceful stop (a second call stops at once)."""
+        if self.stopping:
+            log.warning("second %s: stopping now", reason)
+            self._stop_reactor()
+            return
+        self.stopping = True
+        log.info(
+            "%s: no longer accepting connections; finishing in-flight work (up to %ss)", reason, self.shutdown_timeout
+        )
+        for port in self.server.ports:
+            port.stopListening()
+        self._close_websockets()
+        deadline = time.monotonic() + self.shutdown_timeout
+        reactor.callLater(self.shutdown_timeout + 1.0, self._stop_reactor)  # the hard bound
+        background = threads.deferToThread(self.background.stop, self.shutdown_timeout)
+        background.addCallbacks(self._background_stopped, self._background_failed)
+        background.addBoth(lambda _: self._wait_for_requests(deadline))
+
+    def _close_websockets(self) -> None:
+        for protocol in list(getattr(self.server, "connections", {})):
+            close = getattr(protocol, "serverClose", None)
+            if close is not None:
+                try:
+                    close(code=1001)  # 1001 going away: clients reconnect to another server
+                except Exception:
+                    log.debug("closing a WebSocket failed", exc_info=True)
+
+    def _background_stopped(self, clean: bool) -> None:
+        self.clean &= bool(clean)
+
+    def _background_failed(self, failure: object) -> None:
+        self.clean = False
+        log.error("stopping background work failed: %s", failure)
+
+    def _requests_in_flight(self) -> int:
+        busy = 0
+        for details in getattr(self.server, "connections", {}).values():
+            task = details.get("application_instance")
+            if task is not None and not task.done() and "disconnected" not in details:
+                busy += 1
+        return busy
+
+    def _wait_for_requests(self, deadline: float) -> None:
+        if self._requests_in_flight() and time.monotonic() < deadline:
+            reactor.callLater(0.05, self._wait_for_requests, deadline)
+            return
+        if self._requests_in_flight():
+            self.clean = False
+        self._stop_reactor()
+
+    def _stop_reactor(self) -> None:
+        if reactor.running:
+            reactor.stop()
