@@ -175,3 +175,11 @@ def test_a_secret_stored_in_clear_is_exported_only_as_a_reference() -> None:
     assert "token: ${GATEWAY_OPS_TOKEN}" in out
     assert "signing_secret: ${SLACK_SIGNING}" in out
     assert "GATEWAY_OPS_TOKEN" in err
+
+
+def test_the_example_config_used_by_make_run_imports() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "gateway.yaml"
+    out, _ = run("import_gateway_yaml", str(example))
+    assert "Applied" in out
+    assert Agent.objects.get(name="assistant").model == "echo"
+    assert GatewaySettings.load().port == 8000
