@@ -182,6 +182,21 @@ GATEWAY_MAX_CONCURRENT_QUERIES = env_int("GATEWAY_MAX_CONCURRENT_QUERIES", 8)
 GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
 GATEWAY_EXAMPLE_CONFIG = BASE_DIR / "examples" / "gateway.yaml"
 
+# Agent runtime (agents_app.runtime, documented in docs/agents.md).
+GATEWAY_LLM_TIMEOUT = float(env_str("GATEWAY_LLM_TIMEOUT", "60"))
+GATEWAY_LLM_MAX_RETRIES = env_int("GATEWAY_LLM_MAX_RETRIES", 2)
+GATEWAY_LLM_MAX_TOKENS = env_int("GATEWAY_LLM_MAX_TOKENS", 1024)
+GATEWAY_AGENT_MAX_TOOL_ITERATIONS = env_int("GATEWAY_AGENT_MAX_TOOL_ITERATIONS", 6)
+GATEWAY_AGENT_MAX_SECONDS = float(env_str("GATEWAY_AGENT_MAX_SECONDS", "180"))
+GATEWAY_TOOL_TIMEOUT = float(env_str("GATEWAY_TOOL_TIMEOUT", "20"))
+GATEWAY_TOOL_HTTP_TIMEOUT = float(env_str("GATEWAY_TOOL_HTTP_TIMEOUT", "10"))
+GATEWAY_GUARDRAIL_REFUSAL = env_str("GATEWAY_GUARDRAIL_REFUSAL", "Sorry, I can't help with that.")
+GATEWAY_OLLAMA_BASE_URL = env_str("GATEWAY_OLLAMA_BASE_URL", "http://127.0.0.1:11434/v1")
+GATEWAY_WEATHER_URL = env_str("GATEWAY_WEATHER_URL", "https://api.open-meteo.com/v1/forecast")
+GATEWAY_GEOCODING_URL = env_str("GATEWAY_GEOCODING_URL", "https://geocoding-api.open-meteo.com/v1/search")
+GATEWAY_SEARCH_URL = env_str("GATEWAY_SEARCH_URL", "https://api.duckduckgo.com/")
+GATEWAY_SEARCH_API_KEY = env_str("GATEWAY_SEARCH_API_KEY", "")
+
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
@@ -192,5 +207,5 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}},
 }
