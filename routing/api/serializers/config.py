@@ -122,8 +122,8 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 class ScheduleSerializer(serializers.ModelSerializer):
     """A schedule; `agent` and `channel` by name, like in gateway.yaml."""
 
-    agent = serializers.SlugRelatedField(slug_field="name", queryset=Agent.objects.all())
-    channel = serializers.SlugRelatedField(source="instance", slug_field="name", queryset=ChannelInstance.objects.all())
+    agent = NameField(help_text="Agent name.")
+    channel = NameField(source="instance", help_text="Channel instance name.")
 
     class Meta:
         model = Schedule

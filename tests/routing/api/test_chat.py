@@ -1,0 +1,113 @@
+"""POST /api/v1/agents/<name>/chat: a reply in a session, the session continued by id, and the SSE stream."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from agents_app.models import Agent
+from routing.models import Session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def echo_agent(db) -> Agent:
+    return Agent.objects.create(name="echoer", model="echo", memory=True)
+
+
+def parse_sse(body: bytes) -> list[tuple[str, dict]]:
+    events = []
+    for block in body.decode().split("\n\n"):
+        if not block.strip():
+            continue
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def streamed(response) -> bytes:
+    """The whole body of a streamed response (its content is an async iterator, as served under ASGI)."""
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return async_to_sync(collect)()
+
+
+def test_it_answers_and_records_both_turns_in_a_new_session(api, echo_agent):
+    response = api.post("/api/v1/agents/echoer/chat", {"message": "hello there"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["reply"] == "hello there"
+    assert body["agent"] == "echoer"
+    session = Session.objects.get(key=body["session_id"])
+    assert session.kind == Session.Kind.API
+    assert list(session.messages.values_list("role", "content")) == [
+        ("user", "hello there"),
+        ("assistant", "hello there"),
+    ]
+
+
+def test_it_continues_a_session_when_given_its_id(api, echo_agent):
+    first = api.post("/api/v1/agents/echoer/chat", {"message": "one"}, format="json").json()
+    second = api.post(
+        "/api/v1/agents/echoer/chat", {"message": "two", "session_id": first["session_id"]}, format="json"
+    ).json()
+    assert second["session_id"] == first["session_id"]
+    session = Session.objects.get(key=first["session_id"])
+    assert list(session.messages.values_list("seq", "content")) == [(1, "one"), (2, "one"), (3, "two"), (4, "two")]
+
+
+def test_it_streams_server_sent_events_when_asked_by_accept_header(api, echo_agent):
+    response = api.post(
+        "/api/v1/agents/echoer/chat", {"message": "stream me"}, format="json", HTTP_ACCEPT="text/event-stream"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    events = parse_sse(streamed(response))
+    names = [name for name, _ in events]
+    assert names[0] == "session" and names[-1] == "stream_end"
+    assert "token_stream" in names
+    tokens = "".join(data["content"] for name, data in events if name == "token_stream")
+    assert tokens == "stream me" == events[-1][1]["reply"]
+    assert events[-1][1]["session_id"] == response["X-Session-Id"]
+
+
+def test_it_streams_when_asked_by_query_parameter(api, echo_agent):
+    response = api.post("/api/v1/agents/echoer/chat?stream=1", {"message": "q"}, format="json")
+    assert [name for name, _ in parse_sse(streamed(response))][-1] == "stream_end"
+
+
+def test_an_unknown_session_is_404_and_an_unknown_agent_is_404(api, echo_agent):
+    response = api.post("/api/v1/agents/echoer/chat", {"message": "x", "session_id": "api:nope"}, format="json")
+    assert response.status_code == 404
+    assert "unknown session 'api:nope'" in response.json()["detail"]
+    assert api.post("/api/v1/agents/ghost/chat", {"message": "x"}, format="json").status_code == 404
+
+
+def test_a_disabled_agent_is_409(api):
+    Agent.objects.create(name="off", model="echo", enabled=False)
+    response = api.post("/api/v1/agents/off/chat", {"message": "x"}, format="json")
+    assert response.status_code == 409
+
+
+def test_a_model_without_a_provider_is_502_with_the_runtime_message(api):
+    Agent.objects.create(name="lost", model="no-such-model-xyz")
+    response = api.post("/api/v1/agents/lost/chat", {"message": "x"}, format="json")
+    assert response.status_code == 502
+    assert "lost" in response.json()["detail"]
+    assert response.json()["session_id"].startswith("api:")
+
+
+def test_a_missing_message_names_the_field(api, echo_agent):
+    response = api.post("/api/v1/agents/echoer/chat", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "message"
+
+
+def test_chat_needs_write_permission(reader, anonymous, echo_agent):
+    assert reader.post("/api/v1/agents/echoer/chat", {"message": "x"}, format="json").status_code == 403
+    assert anonymous.post("/api/v1/agents/echoer/chat", {"message": "x"}, format="json").status_code == 401
