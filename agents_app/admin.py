@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from agents_app.models import Agent, Guardrail, ProviderSettings
+from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ProviderSettings
 from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
 
 
@@ -46,3 +46,50 @@ class ProviderSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ProviderSettings | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records are written by the runtime only: viewable and deletable, never added or edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+class GuardrailVerdictInline(admin.TabularInline):
+    model = GuardrailVerdict
+    fields = ("attempt", "guardrail_name", "verdict", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(AgentRun)
+class AgentRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "agent_name",
+        "status",
+        "provider",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "duration_ms",
+    )
+    list_filter = ("status", "provider", "agent_name")
+    search_fields = ("agent_name", "model", "error")
+    date_hierarchy = "created_at"
+    inlines = [GuardrailVerdictInline]
+
+
+@admin.register(GuardrailVerdict)
+class GuardrailVerdictAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "agent_name", "guardrail_name", "verdict", "attempt", "reason")
+    list_filter = ("verdict", "guardrail_name", "agent_name")
+    search_fields = ("agent_name", "guardrail_name", "reason")
+    date_hierarchy = "created_at"
