@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from channels_app.webhooks.views import webhook
+
+urlpatterns: list[URLPattern] = [
+    path("<slug:name>/", webhook, name="webhook"),
+]

@@ -1,13 +1,38 @@
-"""Celery tasks of the routing app (distributed mode). Each is a thin edge over a service function."""
+"""Celery tasks of the distributed mode: the pipeline for one inbound event, and the sweeper.
+
+acks_late + reject_on_worker_lost: a worker killed mid-run leaves the message unacknowledged, the broker
+redelivers it, and the pipeline's idempotent steps finish the event exactly once.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(name="routing.tasks.fire_schedule", acks_late=True, ignore_result=True)
-def fire_schedule(schedule_id: int) -> str:
-    """Beat calls this at each due time of a schedule; the service decides if it fires (never twice per due time)."""
-    from routing.scheduling.firing import schedule_fire_due
+@shared_task(name="routing.process_inbound", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def process_inbound(event_id: int) -> None:
+    from routing.pipeline import process_event
 
-    return schedule_fire_due(int(schedule_id)).action
+    process_event(event_id)
+
+
+@shared_task(name="routing.sweep_unfinished", ignore_result=True)
+def sweep_unfinished(older_than: float = 60.0) -> int:
+    """Resubmit events stored but not finished for `older_than` seconds (lost task messages, broker outages)."""
+    from routing.pipeline import resume_unfinished
+
+    return resume_unfinished(older_than=older_than)
+
+
+@worker_ready.connect
+def _resume_on_worker_start(**_: object) -> None:
+    """A worker that starts picks up whatever was accepted but not finished (first start after a crash)."""
+    try:
+        sweep_unfinished.apply_async(kwargs={"older_than": 0.0})
+    except Exception:
+        logger.exception("could not queue the start-up sweep")

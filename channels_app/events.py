@@ -1,0 +1,118 @@
+"""The typed events the message pipeline publishes, and how they reach the channel layer.
+
+Every step of an inbound message's walk emits one of `EventType` to the group "gateway.events" as
+`{"type": "gateway.event", "payload": {"type": <EventType>, "data": {...}, "event_id", "timestamp"}}`, only
+after the database transaction that recorded the step commits. Publishing is fire-and-forget on one
+background event loop per process, so a slow or absent channel layer never slows an acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+GROUP = "gateway.events"
+MESSAGE_TYPE = "gateway.event"
+
+
+class EventType(StrEnum):
+    """Closed set of pipeline event names (consumers switch on these)."""
+
+    INBOUND_RECEIVED = "inbound.received"
+    INBOUND_DUPLICATE = "inbound.duplicate"
+    INBOUND_IGNORED = "inbound.ignored"
+    INBOUND_REJECTED = "inbound.rejected"
+    SESSION_RESOLVED = "session.resolved"
+    AGENT_STARTED = "agent.started"
+    AGENT_FINISHED = "agent.finished"
+    AGENT_FAILED = "agent.failed"
+    OUTBOUND_SENT = "outbound.sent"
+    OUTBOUND_RETRY = "outbound.retry"
+    OUTBOUND_FAILED = "outbound.failed"
+    INBOUND_DONE = "inbound.done"
+    INBOUND_FAILED = "inbound.failed"
+    DELIVERY_STATUS = "delivery.status"
+
+
+def envelope(kind: EventType, data: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message for one event."""
+    return {
+        "type": MESSAGE_TYPE,
+        "payload": {
+            "type": str(kind),
+            "data": data,
+            "event_id": uuid.uuid4().hex,
+            "timestamp": timezone.now().isoformat(),
+        },
+    }
+
+
+class _Publisher:
+    """Sends on the server's own event loop when one is known (the in-memory layer is not thread-safe),
+    else on one daemon thread running a private loop (a Redis layer binds its connections to a loop)."""
+
+    def __init__(self) -> None:
+        self._home: asyncio.AbstractEventLoop | None = None
+        self._own: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Use `loop` (the ASGI server's) from now on."""
+        self._home = loop
+
+    def _discover_home(self) -> None:
+        from asgiref.sync import SyncToAsync
+
+        # A sync view runs in a sync_to_async thread that knows the server's loop: adopt it once.
+        loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+        if loop is not None and loop.is_running():
+            self._home = loop
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        if self._home is None:
+            self._discover_home()
+        if self._home is not None and self._home.is_running():
+            return self._home
+        with self._lock:
+            if self._own is None or self._own.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="gateway-events", daemon=True).start()
+                self._own = loop
+            return self._own
+
+    def submit(self, message: dict[str, Any]) -> None:
+        asyncio.run_coroutine_threadsafe(_send(message), self._loop())
+
+
+async def _send(message: dict[str, Any]) -> None:
+    from channels.layers import get_channel_layer
+
+    try:
+        layer = get_channel_layer()
+        if layer is not None:
+            await layer.group_send(GROUP, message)
+    except Exception:  # observers are optional; the pipeline must not care
+        logger.warning("could not publish %s", message["payload"]["type"], exc_info=True)
+
+
+_publisher = _Publisher()
+
+
+def publish(kind: EventType, **data: Any) -> None:
+    """Publish after the current transaction commits (immediately when none is open)."""
+    message = envelope(kind, data)
+    transaction.on_commit(lambda: _publisher.submit(message))
+
+
+def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the server tell the publisher which loop its consumers live on."""
+    _publisher.bind(loop)

@@ -1,0 +1,169 @@
+"""Store normalised inbound messages exactly once and hand the new ones to the pipeline.
+
+Shared by the webhook view and the long-lived listeners: the check-and-insert is the database's unique
+constraints (delivery key and message key), so concurrent duplicates cannot both get through. The handler
+named by settings.GATEWAY_INBOUND_HANDLER is called with the new event ids after the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from channels_app.adapters.base import DeliveryStatus, InboundMessage
+from channels_app.events import EventType, publish
+from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
+from channels_app.webhooks import ratelimit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IntakeResult:
+    """What happened to one delivery's messages."""
+
+    accepted: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    ignored: int = 0
+    statuses: int = 0
+
+
+def conversation_key(instance_name: str, chat_id: str, thread_id: str) -> str:
+    """instance:chat:thread, hashed when it would not fit the column."""
+    key = f"{instance_name}:{chat_id}:{thread_id}"
+    if len(key) <= 255:
+        return key
+    return f"{instance_name[:100]}:h{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
+    """Why an authentic message gets no answer ('' when it should be answered)."""
+    if message.is_bot_echo:
+        return "bot echo (our own or another bot's message)"
+    if message.ignore_reason:
+        return message.ignore_reason
+    if not message.text.strip():
+        return "empty text"
+    allowed = instance.option("allowed_users") or []
+    if allowed and message.sender_id not in {str(user) for user in allowed}:
+        return "sender not in allowed_users"
+    policy = instance.option("group_policy") or "mention_only"
+    if message.context in ("group", "channel") and policy == "mention_only" and not message.mentioned:
+        return "not addressed to the bot (group_policy mention_only)"
+    if not ratelimit.sender_allowed(instance.name, message.sender_id, instance.options or {}):
+        return "sender rate limit"
+    return ""
+
+
+def _payload(message: InboundMessage) -> dict:
+    data = dataclasses.asdict(message)
+    raw = data.pop("raw")
+    return {"message": data, "raw": raw}
+
+
+def store(
+    instance: ChannelInstance,
+    messages: Iterable[InboundMessage],
+    statuses: Iterable[DeliveryStatus] = (),
+    *,
+    event_type: str = "message",
+) -> IntakeResult:
+    """Insert each message once; duplicates (same delivery or same message) are counted and dropped.
+
+    Raises django.db.DatabaseError when the database is unavailable: the caller answers 503 so the platform
+    redelivers.
+    """
+    result = IntakeResult()
+    with transaction.atomic():
+        for message in messages:
+            message.instance = instance.name
+            reason = ignore_reason(instance, message)
+            try:
+                with transaction.atomic():
+                    event = InboundEvent.objects.create(
+                        instance=instance,
+                        dedupe_key=message.dedupe_key[:255],
+                        message_key=message.message_key[:255],
+                        event_type=event_type,
+                        payload=_payload(message),
+                        status=InboundEvent.Status.IGNORED if reason else InboundEvent.Status.RECEIVED,
+                        error=reason,
+                        conversation_key=conversation_key(instance.name, message.chat_id, message.thread_id),
+                        chat_id=message.chat_id[:255],
+                        thread_id=message.thread_id[:255],
+                        context=message.context,
+                        sender_id=message.sender_id[:255],
+                        finished_at=timezone.now() if reason else None,
+                    )
+            except IntegrityError:
+                result.duplicates += 1
+                publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
+                continue
+            data = {"instance": instance.name, "event_id": event.pk, "platform": instance.platform}
+            if reason:
+                result.ignored += 1
+                publish(EventType.INBOUND_IGNORED, reason=reason, **data)
+            else:
+                result.accepted.append(event.pk)
+                publish(EventType.INBOUND_RECEIVED, chat_id=message.chat_id, context=message.context, **data)
+        for status in statuses:
+            result.statuses += record_status(instance, status)
+        if result.accepted:
+            ids = list(result.accepted)
+            transaction.on_commit(lambda: hand_over(ids))
+    return result
+
+
+def record_status(instance: ChannelInstance, status: DeliveryStatus) -> int:
+    """Apply a delivery receipt to the outbound message it is about; a failure is recorded on the instance."""
+    try:
+        with transaction.atomic():
+            InboundEvent.objects.create(
+                instance=instance,
+                dedupe_key=f"status:{status.platform_message_id}:{status.status}"[:255],
+                event_type="status",
+                payload={"status": dataclasses.asdict(status)},
+                status=InboundEvent.Status.DONE,
+                finished_at=timezone.now(),
+            )
+    except IntegrityError:
+        return 0  # the same receipt redelivered
+    fields: dict = {"delivery_status": status.status[:32]}
+    if status.status == "failed":
+        error = f"({status.error_code}) {status.error_message}".strip()
+        fields.update(status=OutboundMessage.Status.FAILED, error=error)
+        # 131047: outside the 24-hour window; only a template can reach the user now (PLATFORMS.md §4.7).
+        ChannelInstance.objects.filter(pk=instance.pk).update(
+            last_error=f"delivery failed: {error}", last_error_at=timezone.now()
+        )
+    OutboundMessage.objects.filter(instance=instance, platform_message_id=status.platform_message_id).update(**fields)
+    publish(
+        EventType.DELIVERY_STATUS,
+        instance=instance.name,
+        platform_message_id=status.platform_message_id,
+        status=status.status,
+        error_code=status.error_code,
+    )
+    return 1
+
+
+def hand_over(event_ids: list[int]) -> None:
+    """Give new events to the pipeline through the one configured entry point."""
+    try:
+        import_string(settings.GATEWAY_INBOUND_HANDLER)(event_ids)
+    except Exception:
+        # Stored is safe: resume_unfinished (start-up) and the sweeper pick these up later.
+        logger.exception("inbound handler failed for events %s; they stay queued", event_ids)
+
+
+def accept(instance: ChannelInstance, messages: list[InboundMessage], *, event_type: str = "message") -> int:
+    """Listener entry point: store and dispatch; returns how many messages were new and will be answered."""
+    return len(store(instance, messages, event_type=event_type).accepted)

@@ -1,0 +1,134 @@
+"""Where pipeline work runs: in this process on a bounded worker pool (embedded), or as Celery tasks.
+
+The mode is settings.GATEWAY_DISPATCH (env GATEWAY_DISPATCH): `embedded`, `celery`, or `off` (an ingress-only
+process that stores and acknowledges, leaving the work to another process). Unset: `celery` when REDIS_URL
+is set, else `embedded`. The same `routing.pipeline.process_event` runs either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+
+def setting(name: str, default: float) -> float:
+    """A numeric gateway knob from settings, else the environment, else `default`."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name)
+    try:
+        return float(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def mode() -> str:
+    chosen = getattr(settings, "GATEWAY_DISPATCH", None) or os.environ.get("GATEWAY_DISPATCH", "")
+    if chosen:
+        return chosen
+    return "celery" if getattr(settings, "REDIS_URL", "") else "embedded"
+
+
+class EmbeddedDispatcher:
+    """A fixed pool of worker threads; a semaphore bounds how many events wait in memory (the rest wait in
+    the database and are picked up by the sweeper)."""
+
+    def __init__(self, workers: int, queue_bound: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway-worker")
+        self._slots = threading.BoundedSemaphore(queue_bound)
+        self._pending: set[int] = set()
+        self._idle = threading.Condition()
+        self._sweeper: threading.Timer | None = None
+
+    def submit(self, event_id: int) -> bool:
+        with self._idle:
+            if event_id in self._pending:
+                return True
+            if not self._slots.acquire(blocking=False):
+                return False  # left in the database; the sweeper resubmits it
+            self._pending.add(event_id)
+        self._pool.submit(self._run, event_id)
+        return True
+
+    def _run(self, event_id: int) -> None:
+        from routing.pipeline import process_event
+
+        try:
+            process_event(event_id)
+        except Exception:
+            logger.exception("pipeline failed for inbound event %s", event_id)
+            close_old_connections()
+        finally:
+            with self._idle:
+                self._pending.discard(event_id)
+                self._slots.release()
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no event is queued or running (tests, graceful shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout=timeout)
+
+    def start_sweeper(self, interval: float) -> None:
+        """Every `interval` seconds, resubmit stored-but-unfinished events this process does not hold."""
+
+        def sweep() -> None:
+            from routing.pipeline import resume_unfinished
+
+            try:
+                resume_unfinished(older_than=interval)
+            except Exception:
+                logger.exception("sweeper failed")
+            finally:
+                close_old_connections()
+                self.start_sweeper(interval)
+
+        self._sweeper = threading.Timer(interval, sweep)
+        self._sweeper.daemon = True
+        self._sweeper.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+_embedded: EmbeddedDispatcher | None = None
+_embedded_lock = threading.Lock()
+
+
+def embedded() -> EmbeddedDispatcher:
+    """The process's embedded dispatcher, created on first use."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None:
+            _embedded = EmbeddedDispatcher(
+                workers=int(setting("GATEWAY_WORKERS", 4)), queue_bound=int(setting("GATEWAY_QUEUE_BOUND", 10_000))
+            )
+            interval = setting("GATEWAY_SWEEP_INTERVAL", 30.0)
+            if interval > 0:
+                _embedded.start_sweeper(interval)
+        return _embedded
+
+
+def submit(event_ids: list[int]) -> None:
+    """Queue inbound events for processing in the configured mode."""
+    chosen = mode()
+    if chosen == "off":
+        return
+    if chosen == "celery":
+        from routing.tasks import process_inbound
+
+        for event_id in event_ids:
+            process_inbound.apply_async((event_id,))
+        return
+    pool = embedded()
+    for event_id in event_ids:
+        pool.submit(event_id)

@@ -1,0 +1,30 @@
+"""Fake Slack Web API on 127.0.0.1: `chat.postMessage` answers like Slack (ok + ts), unless scripted
+(429 with Retry-After, HTTP 200 with ok=false…)."""
+
+from __future__ import annotations
+
+import itertools
+
+from tests.fakes.fake_webhook_receiver import Answer, FakeHTTPServer, Recorded
+
+
+class FakeSlack(FakeHTTPServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self._ts = itertools.count(1)
+
+    def default_answer(self, request: Recorded) -> Answer:
+        if request.path.endswith("/chat.postMessage"):
+            if not request.header("Authorization").startswith("Bearer xoxb-"):
+                return Answer(200, {"ok": False, "error": "not_authed"})
+            body = request.json or {}
+            ts = f"1767230000.{next(self._ts):06d}"
+            return Answer(
+                200,
+                {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"text": body.get("text"), "ts": ts}},
+            )
+        return Answer(200, {"ok": False, "error": "unknown_method"})
+
+    def posts(self) -> list[Recorded]:
+        """chat.postMessage calls that Slack accepted."""
+        return [r for r in self.received("/chat.postMessage") if r.status == 200 and (r.json or {}).get("text")]
