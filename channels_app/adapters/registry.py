@@ -11,6 +11,7 @@ ADAPTERS: dict[str, str] = {
     "whatsapp": "channels_app.adapters.whatsapp.WhatsAppAdapter",
     "telegram": "channels_app.adapters.telegram.TelegramAdapter",
     "webhook": "channels_app.adapters.webhook.WebhookAdapter",
+    "email": "channels_app.adapters.email.EmailAdapter",
 }
 
 
