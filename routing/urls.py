@@ -1,4 +1,4 @@
-"""Operational URLs: liveness and readiness probes."""
+"""Operational URLs: liveness and readiness probes, and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -8,4 +8,6 @@ from routing import views
 
 urlpatterns = [
     path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
 ]
