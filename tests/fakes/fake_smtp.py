@@ -74,7 +74,7 @@ class FakeSmtp:
             self.password,
         )
         self.logins.append((mechanism, data.login.decode() if isinstance(data, LoginPassword) else "", ok))
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     def __enter__(self) -> FakeSmtp:
         self.controller.start()
