@@ -6,8 +6,10 @@ DATABASE_URL (PostgreSQL) and REDIS_URL (channel layer + Celery broker) switch t
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -109,6 +111,9 @@ else:
             "NAME": DATA_DIR / "gateway.sqlite3",
             # WAL + a busy timeout let the server's background work and requests write side by side.
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # Tests use a file too (the in-memory shared cache fails with "table is locked" when worker threads
+            # write), one per test process so parallel test runs never share it.
+            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"gateway-test-{os.getpid()}.sqlite3")},
         }
     }
 

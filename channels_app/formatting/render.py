@@ -138,4 +138,3 @@ def render_chunks(markdown: str, flavour: str | Flavour, limit: int) -> list[str
     if current or not chunks:
         chunks.append(current)
     return [c for c in chunks if c.strip()] or chunks[:1]
-
