@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from channels_app.models import GatewaySettings
+from channels_app.models import GatewaySettings, InboundEvent, OutboundMessage
 from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
 
 
@@ -34,3 +34,44 @@ class GatewaySettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: GatewaySettings | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The message log is a record: visible, filterable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class OutboundInline(admin.TabularInline):
+    model = OutboundMessage
+    fields = ("seq", "status", "attempts", "delivery_status", "platform_message_id", "error", "text", "sent_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "instance", "event_type", "context", "chat_id", "status", "attempts", "error")
+    list_filter = ("status", "instance", "event_type", "context")
+    search_fields = ("dedupe_key", "message_key", "chat_id", "sender_id", "conversation_key")
+    date_hierarchy = "received_at"
+    list_select_related = ("instance",)
+    inlines = [OutboundInline]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "instance", "chat_id", "seq", "status", "attempts", "delivery_status", "error")
+    list_filter = ("status", "instance", "delivery_status")
+    search_fields = ("idempotency_key", "chat_id", "platform_message_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("instance",)
