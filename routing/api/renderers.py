@@ -21,3 +21,16 @@ class EventStreamRenderer(BaseRenderer):
         status_code = getattr((renderer_context or {}).get("response"), "status_code", 200)
         event = "stream_error" if status_code >= 400 else "message"
         return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+class YamlTextRenderer(BaseRenderer):
+    """Lets `Accept: application/yaml` through negotiation on the export view (which writes the YAML text itself)."""
+
+    media_type = "application/yaml"
+    format = "yaml"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, str):
+            return data.encode()
+        return json.dumps(data, ensure_ascii=False).encode()

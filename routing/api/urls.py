@@ -10,7 +10,7 @@ from rest_framework.routers import DefaultRouter
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
 
-router = DefaultRouter(trailing_slash="/?")
+router = DefaultRouter()
 router.register("agents", config.AgentViewSet)
 router.register("guardrails", config.GuardrailViewSet)
 router.register("channels", config.ChannelInstanceViewSet)

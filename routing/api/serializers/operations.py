@@ -32,7 +32,7 @@ class ChatReplySerializer(serializers.Serializer):
 class BroadcastRequestSerializer(serializers.Serializer):
     """A broadcast to every connected WebSocket client."""
 
-    data = serializers.JSONField(help_text="Payload delivered in the broadcast event's `data`.")
+    data = serializers.DictField(help_text="Payload delivered in the broadcast event's `data`.")
 
 
 class PublishRequestSerializer(serializers.Serializer):

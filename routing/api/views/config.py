@@ -100,12 +100,12 @@ class ScheduleViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.ScheduleRunSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: s.ScheduleRunSerializer})
+    @extend_schema(request=None, responses={201: s.ScheduleRunSerializer})
     @action(detail=True, methods=["post"], url_path="run", serializer_class=s.ScheduleRunSerializer)
     def run_now(self, request: Request, name: str | None = None) -> Response:
         """Fire the schedule now, outside its timetable; the run appears in its history."""
         run = services.schedule_run_now(self.get_object())
-        return Response(s.ScheduleRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.ScheduleRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
 class SingletonViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):

@@ -8,12 +8,14 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing.api import services
 from routing.api.permissions import AdminOnly
+from routing.api.renderers import YamlTextRenderer
 from routing.api.serializers.operations import (
     BroadcastRequestSerializer,
     PublishRequestSerializer,
@@ -30,8 +32,8 @@ class BroadcastView(APIView):
     def post(self, request: Request) -> Response:
         body = BroadcastRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.resolve("broadcast")(body.validated_data["data"])
-        return Response({"ok": True, "result": result}, status=status.HTTP_202_ACCEPTED)
+        result = services.broadcast(body.validated_data["data"], publisher=f"api:{request.user}")
+        return Response(result, status=status.HTTP_202_ACCEPTED)
 
 
 class PushChannelsView(APIView):
@@ -39,16 +41,16 @@ class PushChannelsView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        return Response({"channels": services.resolve("push_channel_list")()})
+        return Response({"channels": services.push_channel_list()})
 
     @extend_schema(request=PushChannelCreateSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = PushChannelCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.resolve("push_channel_create")(
-            body.validated_data["channel"], body.validated_data.get("metadata") or {}
+        result = services.push_channel_create(
+            body.validated_data["channel"], body.validated_data.get("metadata") or {}, f"api:{request.user}"
         )
-        return Response({"channel": body.validated_data["channel"], "ok": True, "result": result}, status=201)
+        return Response(result, status=status.HTTP_201_CREATED if result["created"] else status.HTTP_200_OK)
 
 
 class PushPublishView(APIView):
@@ -58,8 +60,8 @@ class PushPublishView(APIView):
     def post(self, request: Request, channel: str) -> Response:
         body = PublishRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.resolve("push_publish")(channel, body.validated_data["data"])
-        return Response({"channel": channel, "result": result}, status=status.HTTP_202_ACCEPTED)
+        result = services.push_publish(channel, body.validated_data["data"], f"api:{request.user}")
+        return Response(result, status=status.HTTP_202_ACCEPTED)
 
 
 class PresenceView(APIView):
@@ -67,17 +69,18 @@ class PresenceView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, channel: str) -> Response:
-        return Response({"channel": channel, "presence": services.resolve("presence_list")(channel)})
+        return Response({"channel": channel, "presence": services.presence_list(channel)})
 
 
 class ConfigExportView(APIView):
     """The whole configuration as gateway.yaml (${VAR} references kept; secrets never exported in clear)."""
 
     permission_classes = [AdminOnly]
+    renderer_classes = [JSONRenderer, YamlTextRenderer]
 
     @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
-        text = services.resolve("yaml_export")()
+        text = services.yaml_export()
         return HttpResponse(text, content_type="application/yaml; charset=utf-8")
 
 
