@@ -36,3 +36,13 @@ def _resume_on_worker_start(**_: object) -> None:
         sweep_unfinished.apply_async(kwargs={"older_than": 0.0})
     except Exception:
         logger.exception("could not queue the start-up sweep")
+
+
+@shared_task(name="routing.tasks.execute_schedule_run", acks_late=True, ignore_result=True)
+def execute_schedule_run(run_id: int) -> str:
+    """Execute a recorded run ("run now" from the admin); a finished run is left as it is."""
+    from routing.models import ScheduleRun
+    from routing.scheduling.firing import schedule_run_execute
+
+    run = ScheduleRun.objects.filter(pk=run_id, status=ScheduleRun.Status.RUNNING).first()
+    return schedule_run_execute(run).status if run else "already finished"
