@@ -12,6 +12,7 @@ ADAPTERS: dict[str, str] = {
     "telegram": "channels_app.adapters.telegram.TelegramAdapter",
     "webhook": "channels_app.adapters.webhook.WebhookAdapter",
     "email": "channels_app.adapters.email.EmailAdapter",
+    "discord": "channels_app.adapters.discord.DiscordAdapter",
 }
 
 
