@@ -32,10 +32,8 @@ def _optional(path: str) -> Callable | None:
     return getattr(module, name, None)
 
 
-# Hooks into the inbound pipeline (developer B): work accepted before a crash is finished at start,
-# and the in-process dispatcher is drained on stop.
+# Work accepted before a crash or stop is finished at start (the pipeline's own resume).
 RESUME_HOOK = "routing.pipeline:resume_unfinished"
-DISPATCH_STOP_HOOK = "routing.dispatch:shutdown"
 LISTENERS_HOOK = "channels_app.listeners.supervisor:start"
 
 
@@ -72,6 +70,22 @@ class BackgroundServices:
         finally:
             close_old_connections()
 
+    @staticmethod
+    def _drain_dispatcher(timeout: float) -> bool:
+        """Let the in-process pipeline workers finish; events still unfinished stay stored and resume next start."""
+        from routing import dispatch
+
+        if dispatch.mode() != "embedded":
+            return True  # Celery workers own the work; nothing runs here
+        pool = dispatch.embedded()
+        try:
+            idle = pool.wait_idle(timeout)
+        finally:
+            pool.shutdown(wait=False)
+        if not idle:
+            log.warning("inbound work still running at shutdown; it is handed back and resumes on the next start")
+        return idle
+
     def stop(self, timeout: float) -> bool:
         """Stop within `timeout` seconds; True when no work was cut off."""
         deadline = time.monotonic() + timeout
@@ -79,14 +93,7 @@ class BackgroundServices:
         clean = True
         if self.scheduler is not None:
             clean &= self.scheduler.stop(max(0.1, deadline - time.monotonic()))
-        dispatch_stop = _optional(DISPATCH_STOP_HOOK)
-        if dispatch_stop is not None:
-            try:
-                result = dispatch_stop(max(0.1, deadline - time.monotonic()))
-                clean &= result is not False
-            except Exception:
-                log.exception("stopping the inbound dispatcher failed")
-                clean = False
+        clean &= self._drain_dispatcher(max(0.1, deadline - time.monotonic()))
         join = getattr(self.supervisor, "join", None)
         if join is not None:
             join(max(0.1, deadline - time.monotonic()))
