@@ -38,6 +38,14 @@ def _resume_on_worker_start(**_: object) -> None:
         logger.exception("could not queue the start-up sweep")
 
 
+@shared_task(name="routing.tasks.fire_schedule", acks_late=True, ignore_result=True)
+def fire_schedule(schedule_id: int) -> str:
+    """Beat calls this at each due time of a schedule; the service decides if it fires (never twice per due time)."""
+    from routing.scheduling.firing import schedule_fire_due
+
+    return schedule_fire_due(int(schedule_id)).action
+
+
 @shared_task(name="routing.tasks.execute_schedule_run", acks_late=True, ignore_result=True)
 def execute_schedule_run(run_id: int) -> str:
     """Execute a recorded run ("run now" from the admin); a finished run is left as it is."""
