@@ -64,8 +64,8 @@ class EmbeddedDispatcher:
             process_event(event_id)
         except Exception:
             logger.exception("pipeline failed for inbound event %s", event_id)
-            close_old_connections()
         finally:
+            close_old_connections()  # as Django does per request: CONN_MAX_AGE decides whether it stays open
             with self._idle:
                 self._pending.discard(event_id)
                 self._slots.release()
