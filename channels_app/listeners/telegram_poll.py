@@ -64,6 +64,8 @@ class TelegramPollListener(Listener):
             updates = self._call(adapter, "getUpdates", body, wait)["result"]
             self.context.seen()
             if not updates:
+                if wait < 1:
+                    self.stopping.wait(0.2)  # a short poll (timeout 0) must not spin
                 continue
             messages = []
             for update in updates:
