@@ -4,9 +4,11 @@ import threading
 
 import pytest
 
+from agents_app.models import Agent
 from channels_app.listeners import supervisor
 from channels_app.listeners.models import ListenerState
 from channels_app.models import ChannelInstance, InboundEvent
+from routing.models import RoutingRule
 from tests.channels_app.listeners.conftest import wait_for
 from tests.fakes.fake_telegram_poll import FakeTelegramPoll
 
@@ -33,13 +35,17 @@ def fake():
 
 
 def make_instance(fake: FakeTelegramPoll) -> ChannelInstance:
-    return ChannelInstance.objects.create(
+    instance = ChannelInstance.objects.create(
         name="tg-poll",
         platform="telegram",
         credentials={"token": fake.token},
         options={"mode": "poll", "poll_timeout": 1},
         api_base_url=fake.url,
     )
+    RoutingRule.objects.create(
+        instance=instance, context="default", agent=Agent.objects.create(name="bot", model="echo")
+    )
+    return instance
 
 
 def run_supervisor():
@@ -65,6 +71,7 @@ def test_it_stores_each_update_once_and_confirms_with_the_next_offset(fast_liste
 
 
 def test_a_restart_resumes_from_the_saved_offset_and_answers_nothing_twice(fast_listeners, fake):
+    fast_listeners.GATEWAY_DISPATCH = "embedded"
     make_instance(fake)
     fake.push(private_update(734120010, "before restart"))
     stop, sup = run_supervisor()
@@ -81,9 +88,13 @@ def test_a_restart_resumes_from_the_saved_offset_and_answers_nothing_twice(fast_
         wait_for(lambda: InboundEvent.objects.count() == 2, what="second update stored")
         assert fake.offsets[0] == 734120011  # resumed from the cursor, not from scratch
         assert InboundEvent.objects.filter(dedupe_key="update:734120010").count() == 1
+        wait_for(lambda: not InboundEvent.objects.filter(status__in=["received", "processing"]).exists(), what="done")
     finally:
         stop.set()
         sup.join(5)
+    sent = fake.wait_for_sent(2)
+    assert [m["text"] for m in sent] == ["before restart", "after restart"]  # one reply each, none twice
+    assert all(m["chat_id"] == 111111111 for m in sent)
 
 
 def test_an_active_webhook_fails_the_listener_with_a_clear_error(fast_listeners, fake):
