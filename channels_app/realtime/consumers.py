@@ -84,14 +84,15 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         self.ticker: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.client_id = (query.get("client_id") or [""])[0][:128] or self.connection_id
-        await self.accept()
         if not self.auth.ok:
+            await self.accept()
             next_step = "reauthenticate" if self.auth.code == "auth_required" else "do_not_retry"
             await self.send_frame(frames.hello_error(self.auth.code, self.auth.message, next_step))
             await self.close(code=CLOSE_AUTH)
             return
         self.admitted = await db(connections.admit)(self.connection_id, self.client_id, self.config.max_connections)
         if not self.admitted:
+            await self.accept()
             await self.send_frame(
                 frames.hello_error(
                     "rate_limited",
@@ -103,9 +104,11 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SLOW_CONSUMER)
             return
         maintenance.ensure_running()
+        # Join the groups before accepting, so a broadcast sent right after the handshake is never missed.
         await self.join(groups.ALL_CLIENTS)
         if self.config.push_enabled:
             await self.join_client_channels()
+        await self.accept()
         self.ticker = asyncio.create_task(self.tick_forever())
 
     async def disconnect(self, code: int) -> None:
