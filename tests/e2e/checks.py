@@ -38,9 +38,9 @@ def assert_scheduled_message_arrives(fake: FakeTelegram, timeout: float = 20.0) 
     assert str(found[0]["message_thread_id"]) == SCHEDULE_THREAD
 
 
-def post_webhook(base_url: str, update: dict) -> requests.Response:
+def post_webhook(base_url: str, update: dict, instance: str = "tg") -> requests.Response:
     return requests.post(
-        f"{base_url}/webhooks/tg/",
+        f"{base_url}/webhooks/{instance}/",
         data=json.dumps(update),
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"},
         timeout=10,

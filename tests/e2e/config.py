@@ -15,7 +15,9 @@ SCHEDULE_THREAD = "5"
 SCHEDULE_PROMPT = "Scheduled status ping"
 
 
-def write_config(path: Path, telegram_url: str, *, every: str = "2s") -> Path:
+def write_config(path: Path, telegram_url: str, *, every: str = "2s", slow_llm_url: str = "") -> Path:
+    """The config file; with `slow_llm_url`, also an agent on that (slow) OpenAI-compatible server and an
+    instance `tg-slow` routed to it, so a worker can be killed in the middle of a run."""
     config = {
         "gateway": {"host": "127.0.0.1", "auth_token": WS_TOKEN},
         "agents": {"helper": {"instructions": "Answer briefly", "model": "echo"}},
@@ -37,5 +39,8 @@ def write_config(path: Path, telegram_url: str, *, every: str = "2s") -> Path:
             }
         },
     }
+    if slow_llm_url:
+        config["agents"]["slow"] = {"model": "gpt-4o-mini", "base_url": slow_llm_url, "api_key": "sk-e2e"}
+        config["channels"]["tg-slow"] = {**config["channels"]["tg"], "routes": {"default": "slow"}}
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
