@@ -20,6 +20,10 @@ def to_anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
     blocks in one user turn (the API wants strictly alternating roles)."""
     out: list[dict[str, Any]] = []
     for message in messages:
+        if not out and message.role == "assistant":
+            continue  # a capped history may start with a reply; the Messages API wants a user turn first
+        if message.role != "tool" and not message.content and not message.tool_calls:
+            continue  # empty text blocks are rejected
         if message.role == "tool":
             block = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": message.content}
             if out and out[-1]["role"] == "user" and isinstance(out[-1]["content"], list):

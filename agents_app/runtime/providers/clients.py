@@ -54,4 +54,4 @@ def _build(route: Route, config: RuntimeConfig) -> Provider:
         timeout=config.call_timeout,
         max_retries=config.max_retries,
     )
-    return OpenAIProvider(openai_client, label="openai-compatible" if route.base_url else "openai")
+    return OpenAIProvider(openai_client, official=not route.base_url)

@@ -7,6 +7,7 @@ SDK's, bounded by GATEWAY_LLM_MAX_RETRIES.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,8 @@ import openai
 from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, ToolCall, parse_tool_arguments
 from agents_app.runtime.providers.errors import translate_sdk_error
 from agents_app.runtime.types import Usage
+
+REASONING_MODELS = re.compile(r"^o\d")  # OpenAI's o-series: no temperature, max_completion_tokens only
 
 
 def to_openai_messages(system: str, messages: list[Message]) -> list[dict[str, Any]]:
@@ -50,17 +53,20 @@ class OpenAIProvider:
 
     name = "openai"
 
-    def __init__(self, client: openai.AsyncOpenAI, *, label: str = "openai") -> None:
+    def __init__(self, client: openai.AsyncOpenAI, *, official: bool = True) -> None:
         self.client = client
-        self.name = label
+        self.official = official
+        self.name = "openai" if official else "openai-compatible"
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,
             "messages": to_openai_messages(request.system, request.messages),
-            "max_tokens": request.max_tokens,
         }
-        if request.temperature is not None:
+        reasoning = self.official and bool(REASONING_MODELS.match(request.model))
+        # OpenAI itself deprecated max_tokens (o-series reject it); compatible servers still expect max_tokens.
+        params["max_completion_tokens" if self.official else "max_tokens"] = request.max_tokens
+        if request.temperature is not None and not reasoning:
             params["temperature"] = request.temperature
         if request.tools:
             params["tools"] = [

@@ -150,3 +150,9 @@ async def test_streamed_text_around_a_tool_call_adds_up_to_the_final_text(fake_a
     events = [event async for event in stream_agent(agent, [], "1+1?")]
     streamed = "".join(e.text for e in events if isinstance(e, TextDelta))
     assert streamed == events[-1].reply.text == "Checking.\n\nTwo."
+
+
+async def test_a_history_cut_to_start_with_a_reply_still_starts_with_a_user_turn(fake_anthropic: FakeAnthropic) -> None:
+    agent = await make_agent(fake_anthropic)
+    await run_agent(agent, [ChatTurn("assistant", "earlier reply"), ChatTurn("user", "")], "next")
+    assert fake_anthropic.requests[0].body["messages"] == [{"role": "user", "content": "next"}]

@@ -299,3 +299,26 @@ async def test_usage_is_recorded_per_run(fake_openai: FakeOpenAI) -> None:
     assert (run.prompt_tokens, run.completion_tokens, run.model_calls) == (14, 4, 2)
     assert run.tool_calls == [{"name": "add", "arguments": {"a": 1, "b": 2}, "error": False}]
     assert (run.provider, run.context) == ("openai-compatible", {"session": "tg:1:"})
+
+
+async def test_openai_itself_gets_max_completion_tokens_and_no_temperature_for_o_models(
+    fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)  # the SDK's own variable: stands in for OpenAI
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    chat = await Agent.objects.acreate(name="chat", model="gpt-4o-mini", temperature=0.5)
+    reasoning = await Agent.objects.acreate(name="reasoning", model="o3-mini", temperature=0.5)
+    assert (await run_agent(chat, [], "hi")).provider == "openai"
+    await run_agent(reasoning, [], "hi")
+    first, second = (r.body for r in fake_openai.requests)
+    assert (first["max_completion_tokens"], first["temperature"]) == (1024, 0.5)
+    assert "max_tokens" not in first
+    assert "temperature" not in second
+    assert fake_openai.requests[0].headers["authorization"] == "Bearer sk-env"
+
+
+async def test_a_compatible_server_gets_max_tokens(fake_openai: FakeOpenAI) -> None:
+    agent = await make_agent(fake_openai, model="ollama/llama3")
+    await run_agent(agent, [], "hi")
+    body = fake_openai.requests[0].body
+    assert (body["model"], body["max_tokens"]) == ("llama3", 1024)
