@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("webhooks/", include("channels_app.urls")),
+    path("api/push/poll/", include("channels_app.realtime.poll_urls")),
     path("api/", include("routing.api.urls")),
     path("", include("routing.urls")),
 ]

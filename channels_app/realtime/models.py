@@ -38,10 +38,14 @@ class AccessToken(models.Model):
     def hash(value: str) -> str:
         return hashlib.sha256(value.encode()).hexdigest()
 
+    @staticmethod
+    def new_value() -> str:
+        return "gw_" + secrets.token_urlsafe(32)
+
     @classmethod
     def issue(cls, name: str, scopes: list[str]) -> tuple[AccessToken, str]:
         """Create a token; returns the row and the clear value (never stored)."""
-        value = "gw_" + secrets.token_urlsafe(32)
+        value = cls.new_value()
         token = cls.objects.create(name=name, token_hash=cls.hash(value), prefix=value[:10], scopes=scopes)
         return token, value
 
