@@ -92,7 +92,9 @@ def deployment(tmp_path, fakes):
         try:
             yield {"ports": ports, "start": start, "worker_args": worker_args, "procs": procs, "env": env}
         finally:
-            for proc in reversed(procs):
+            for proc in procs:
+                proc.signal(signal.SIGTERM)  # all at once, then wait for each
+            for proc in procs:
                 proc.stop(timeout=10)
             for proc in procs:
                 print(f"===== {proc.name} =====\n{proc.log()[-3000:]}")
