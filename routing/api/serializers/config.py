@@ -61,6 +61,7 @@ class ChannelInstanceSerializer(serializers.ModelSerializer):
     """A channel instance; credentials are written in clear and read back masked (${VAR} references shown)."""
 
     credentials = SecretDictField(help_text="Credential key → value or ${VAR}; read back masked.")
+    options = serializers.DictField(required=False, help_text="Non-secret platform options (mode, group_policy…).")
     routing = serializers.SerializerMethodField(help_text="Context → agent name, from the instance's routing rules.")
 
     class Meta:
@@ -170,6 +171,7 @@ class GatewaySettingsSerializer(serializers.ModelSerializer):
     """The gateway server settings; `auth_token` is read back masked."""
 
     auth_token = SecretField(max_length=500, help_text="Shared token or a ${VAR} reference; read back masked.")
+    push_options = serializers.DictField(required=False, help_text="Push tuning (ack_timeout, max_retries…).")
 
     class Meta:
         model = GatewaySettings

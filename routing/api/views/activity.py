@@ -20,7 +20,11 @@ class SessionViewSet(
 ):
     """Conversation sessions: list, read, delete (which forgets the history)."""
 
-    queryset = Session.objects.select_related("instance", "agent").annotate(message_count=Count("messages"))
+    queryset = (
+        Session.objects.select_related("instance", "agent")
+        .annotate(message_count=Count("messages"))
+        .order_by("-last_activity_at", "-id")  # GROUP BY queries ignore Meta.ordering
+    )
     serializer_class = s.SessionSerializer
     filterset_class = SessionFilter
     ordering_fields = ["created_at", "last_activity_at", "id"]
