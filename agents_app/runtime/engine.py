@@ -7,6 +7,7 @@ the guardrails and fallback model; record the run), everything else is the model
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,8 +59,9 @@ async def stream_agent(
     When a guardrail applies, text is held back until the judge passed it (nobody sees an unchecked answer), then
     sent as one TextDelta; tool activity still streams live.
     """
-    async for event in _run(agent, history, message, context, streaming=True):
-        yield event
+    async with contextlib.aclosing(_run(agent, history, message, context, streaming=True)) as events:
+        async for event in events:
+            yield event
 
 
 @dataclass(slots=True)
@@ -172,6 +174,13 @@ async def _run(
         record.status, record.error = AgentRun.Status.ERROR, str(exc)
         record.duration_ms = int((time.monotonic() - started) * 1000)
         await save_run(record)
+        raise
+    except (asyncio.CancelledError, GeneratorExit):
+        # The caller aborted (WebSocket `abort`, client gone): the tokens spent so far are still recorded.
+        record.status, record.error = AgentRun.Status.ERROR, "aborted by the caller before the reply was complete"
+        record.duration_ms = int((time.monotonic() - started) * 1000)
+        with contextlib.suppress(Exception):
+            await save_run(record)
         raise
     record.duration_ms = int((time.monotonic() - started) * 1000)
     await save_run(record)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from agents_app.models import Agent, AgentRun
@@ -49,3 +51,14 @@ async def test_every_run_is_recorded_with_its_usage() -> None:
     assert (run.agent_id, run.status, run.model, run.provider) == (agent.pk, "ok", "echo", "offline")
     assert run.completion_tokens == 3
     assert run.context == {"session": "s-1"}
+
+
+async def test_an_aborted_stream_still_records_the_run() -> None:
+    agent = await Agent.objects.acreate(name="demo", model="echo", tools=["tests.agents_app.sample_tools.add"])
+    async with contextlib.aclosing(stream_agent(agent, [], '/add {"a": 1, "b": 1}')) as events:
+        async for event in events:
+            assert isinstance(event, ToolStarted)
+            break
+    run = await AgentRun.objects.aget()
+    assert (run.status, run.error) == ("error", "aborted by the caller before the reply was complete")
+    assert run.model_calls == 1
