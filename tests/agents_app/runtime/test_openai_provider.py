@@ -322,3 +322,26 @@ async def test_a_compatible_server_gets_max_tokens(fake_openai: FakeOpenAI) -> N
     await run_agent(agent, [], "hi")
     body = fake_openai.requests[0].body
     assert (body["model"], body["max_tokens"]) == ("llama3", 1024)
+
+
+async def test_a_model_slower_than_the_call_timeout_is_a_named_timeout(
+    fake_openai: FakeOpenAI, settings: object
+) -> None:
+    settings.GATEWAY_LLM_TIMEOUT = 0.2  # type: ignore[attr-defined]
+    settings.GATEWAY_LLM_MAX_RETRIES = 0  # type: ignore[attr-defined]
+    fake_openai.script(Reply(text="too late", delay=1.0))
+    agent = await make_agent(fake_openai)
+    with pytest.raises(AgentError) as caught:
+        await run_agent(agent, [], "hello")
+    assert caught.value.reason == "timeout"
+    assert "'support'" in str(caught.value) and "did not answer in time" in str(caught.value)
+
+
+async def test_the_run_stops_at_its_total_time_budget(fake_openai: FakeOpenAI, settings: object) -> None:
+    settings.GATEWAY_AGENT_MAX_SECONDS = 0.2  # type: ignore[attr-defined]
+    fake_openai.script(Reply(text="too late", delay=1.0))
+    agent = await make_agent(fake_openai)
+    with pytest.raises(AgentError) as caught:
+        await run_agent(agent, [], "hello")
+    assert caught.value.reason == "timeout"
+    assert "time budget" in str(caught.value)
