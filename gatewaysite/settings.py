@@ -110,7 +110,13 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "gateway.sqlite3",
             # WAL + a busy timeout let the server's background work and requests write side by side.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # Take the write lock at BEGIN: a deferred transaction that later writes fails at once with
+                # "database is locked" when another thread writes (no busy wait on a lock upgrade).
+                "transaction_mode": "IMMEDIATE",
+            },
             # Tests use a file too (the in-memory shared cache fails with "table is locked" when worker threads
             # write), one per test process so parallel test runs never share it.
             "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"gateway-test-{os.getpid()}.sqlite3")},

@@ -109,8 +109,13 @@ def embedded() -> EmbeddedDispatcher:
     global _embedded
     with _embedded_lock:
         if _embedded is None:
+            from django.db import connection
+
+            # SQLite has one writer: more threads only queue on its lock and slow the acks down (bench/).
+            default_workers = 2 if connection.vendor == "sqlite" else 8
             _embedded = EmbeddedDispatcher(
-                workers=int(setting("GATEWAY_WORKERS", 4)), queue_bound=int(setting("GATEWAY_QUEUE_BOUND", 10_000))
+                workers=int(setting("GATEWAY_WORKERS", default_workers)),
+                queue_bound=int(setting("GATEWAY_QUEUE_BOUND", 10_000)),
             )
             interval = setting("GATEWAY_SWEEP_INTERVAL", 30.0)
             if interval > 0:

@@ -35,6 +35,7 @@ class Recorded:
     headers: dict[str, str]
     raw: bytes
     status: int = 0
+    at: float = field(default_factory=time.monotonic)  # arrival time, for latency measurements
 
     def header(self, name: str) -> str:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
