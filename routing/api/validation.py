@@ -16,7 +16,7 @@ from rest_framework import serializers
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
 from routing.yaml_config.issues import ConfigIssue, join_path
-from routing.yaml_config.validate import Validator
+from routing.yaml_config.validate import Validator, validate_agent_fields, validate_channel_fields
 
 NON_FIELD = "non_field_errors"
 
@@ -62,9 +62,7 @@ def check_agent(instance: Model | None, attrs: dict[str, Any]) -> None:
     values = merged(instance, attrs, fields)
     name = values.pop("name", "")
     base = join_path("agents", name)
-    v = validator()
-    v.agent(base, name, values)
-    raise_for(v.issues, base, lambda rest: rest or "name")
+    raise_for(validate_agent_fields(name, values), base, lambda rest: rest or "name")
 
 
 def check_guardrail(instance: Model | None, attrs: dict[str, Any]) -> Agent | None:
@@ -89,11 +87,6 @@ def check_channel(instance: Model | None, attrs: dict[str, Any]) -> None:
     name = values.get("name", "")
     credentials = dict(values.get("credentials") or {})
     options = dict(values.get("options") or {})
-    data: dict[str, Any] = {**options, **credentials}
-    data["platform"] = values.get("platform")
-    data["api_base_url"] = values.get("api_base_url") or ""
-    data["enabled"] = values.get("enabled", True)
-
     def to_field(rest: str) -> str:
         head = rest.split(".", 1)[0]
         if head in credentials:
@@ -102,13 +95,14 @@ def check_channel(instance: Model | None, attrs: dict[str, Any]) -> None:
             return f"options.{rest}"
         if rest == "":
             # Missing credentials are reported on the channel itself; the API puts them on `credentials`.
-            return "credentials" if any("credential" in i.message for i in v.issues if i.path == base) else "name"
+            return "credentials" if any("credential" in i.message for i in issues if i.path == base) else "name"
         return rest
 
     base = join_path("channels", name)
-    v = validator()
-    v.channel(base, name, data, v.known_agents)
-    raise_for(v.issues, base, to_field)
+    issues = validate_channel_fields(
+        name, str(values.get("platform") or ""), credentials, options, values.get("api_base_url") or ""
+    )
+    raise_for(issues, base, to_field)
 
 
 def check_routing_agent(attrs: dict[str, Any]) -> Agent:
