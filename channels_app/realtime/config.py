@@ -6,6 +6,7 @@ with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
@@ -53,8 +54,25 @@ class RealtimeConfig:
 
 
 def _override(name: str, value: object) -> object:
-    """A GATEWAY_WS_<NAME> Django setting wins over the database value."""
-    return getattr(settings, f"GATEWAY_WS_{name.upper()}", value)
+    """A GATEWAY_WS_<NAME> Django setting, then the same-named environment variable, win over the database value.
+
+    The environment form lets subprocess servers (process tests, benches) run with short timings.
+    """
+    key = f"GATEWAY_WS_{name.upper()}"
+    if hasattr(settings, key):
+        return getattr(settings, key)
+    raw = os.environ.get(key)
+    if raw is None or raw == "":
+        return value
+    if isinstance(value, bool):
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if isinstance(value, int):
+        return int(raw)
+    if isinstance(value, float):
+        return float(raw)
+    if isinstance(value, tuple):
+        return tuple(v.strip() for v in raw.split(",") if v.strip())
+    return raw
 
 
 def load_config() -> RealtimeConfig:

@@ -22,7 +22,9 @@ SERVER_ID = uuid.uuid4().hex
 
 def server_beat_seconds() -> float:
     """How often this process proves it is alive (and runs the sweepers)."""
-    return float(getattr(settings, "GATEWAY_WS_SERVER_BEAT", 10.0))
+    if hasattr(settings, "GATEWAY_WS_SERVER_BEAT"):
+        return float(settings.GATEWAY_WS_SERVER_BEAT)
+    return float(os.environ.get("GATEWAY_WS_SERVER_BEAT") or 10.0)
 
 
 def server_ttl() -> timedelta:

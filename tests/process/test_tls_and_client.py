@@ -1,0 +1,121 @@
+"""A real daphne process (embedded mode, SQLite): wss:// with a self-signed certificate, and GatewayClient end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import json
+import ssl
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from channels_app.realtime.client import GatewayClient
+from channels_app.realtime.tls import endpoint
+from tests.process.servers import free_port, prepare_embedded, start_daphne, stop
+
+TOKEN = "process-test-token"
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+class _Tls:
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.ssl_cert, self.ssl_key = str(cert), str(key)
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls-gateway")
+    env = {
+        "GATEWAY_DATA_DIR": str(folder),
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "GATEWAY_WS_HEARTBEAT_INTERVAL": "1",
+    }
+    prepare_embedded(env, TOKEN)
+    cert, key = _self_signed(folder)
+    port = free_port()
+    proc = start_daphne(env, endpoint("127.0.0.1", port, _Tls(cert, key)), port)
+    context = ssl.create_default_context(cafile=str(cert))
+    yield f"wss://127.0.0.1:{port}/ws", context
+    stop(proc)
+
+
+def test_the_endpoint_is_plain_tcp_without_certificates():
+    assert endpoint("127.0.0.1", 8765, None) == "tcp:port=8765:interface=127.0.0.1"
+    assert endpoint("::1", 80, None) == "tcp:port=80:interface=\\:\\:1"
+
+
+def test_the_endpoint_refuses_a_missing_key_file(tmp_path):
+    cert = tmp_path / "c.pem"
+    cert.write_text("x")
+    with pytest.raises(ValueError, match="ssl_key: file not found"):
+        endpoint("0.0.0.0", 443, _Tls(cert, tmp_path / "missing.pem"))
+
+
+async def test_a_wss_client_connects_with_a_self_signed_certificate(tls_server):
+    url, context = tls_server
+    async with connect(f"{url}?token={TOKEN}", ssl=context) as ws:
+        await ws.send(json.dumps({"type": "hello", "agent_id": "helper", "protocol_min": 1, "protocol_max": 1}))
+        assert json.loads(await ws.recv())["type"] == "hello_ok"
+        await ws.send(json.dumps({"type": "message", "content": "over TLS"}))
+        frames = [json.loads(await ws.recv()) for _ in range(2)]
+        assert [f["status"] for f in frames] == ["accepted", "final"]
+        assert frames[1]["content"] == "over TLS"
+
+
+async def test_a_plain_ws_client_cannot_talk_to_the_tls_port(tls_server):
+    url, _ = tls_server
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any handshake failure will do: TLS is required
+        async with connect(url.replace("wss://", "ws://") + f"?token={TOKEN}", open_timeout=3):
+            pass
+
+
+async def test_gateway_client_asks_reconnects_resumes_and_acks(tls_server):
+    url, context = tls_server
+    async with GatewayClient(url, TOKEN, agent_id="helper", client_id="app-1", ssl_context=context) as gw:
+        assert await gw.ask("first") == "first"
+        await gw.create_channel("updates")
+        await gw.subscribe("updates")
+        session = gw.session_id
+        async with GatewayClient(url, TOKEN, agent_id="helper", client_id="publisher", ssl_context=context) as pub:
+            await gw.drop()
+            await pub.publish("updates", {"n": 1})
+            event = await gw.next_event(timeout=10)
+            assert event["data"] == {"n": 1}
+            assert gw.session_id == session
+            assert gw.resumed is True
+            assert await gw.ask("second") == "second"
+            await pub.publish("updates", {"n": 2})
+            assert (await gw.next_event(timeout=10))["data"] == {"n": 2}
+        await asyncio.sleep(0.3)
+        assert gw._events.empty()  # each message handed over exactly once
