@@ -108,3 +108,45 @@ def test_deleting_an_agent_still_routed_to_says_what_holds_it(api):
     instance.routing_rules.create(context="default", agent=agent)
     errors = api_errors(api.delete("/api/v1/agents/helper/"))
     assert errors[""].startswith("still in use by: hooks.default → helper")
+
+
+def test_the_admin_shows_the_same_message_for_the_same_bad_agent(api, client):
+    from django.contrib.auth import get_user_model
+
+    api_message = api_errors(api.post("/api/v1/agents/", {"name": "tooly", "tools": ["serch_web"]}, format="json"))[
+        "tools[0]"
+    ]
+    admin_user = get_user_model().objects.create_superuser("root", password="root-pass-123")
+    client.force_login(admin_user)
+    page = client.post(
+        "/admin/agents_app/agent/add/",
+        {"name": "tooly", "tools": '["serch_web"]', "enabled": "on", "instructions": "", "model": "echo"},
+    )
+    assert page.status_code == 200  # the form is shown again with its errors
+    from html import unescape
+
+    assert api_message in unescape(page.content.decode())
+
+
+def test_the_admin_shows_the_same_message_for_the_same_missing_credential(api, client):
+    from html import unescape
+
+    from django.contrib.auth import get_user_model
+
+    body = {"name": "slack-main", "platform": "slack", "credentials": {"token": "xoxb-1"}}
+    api_message = api_errors(api.post("/api/v1/channels/", body, format="json"))["credentials"]
+    admin_user = get_user_model().objects.create_superuser("root", password="root-pass-123")
+    client.force_login(admin_user)
+    page = client.post(
+        "/admin/channels_app/channelinstance/add/",
+        {
+            "name": "slack-main",
+            "platform": "slack",
+            "credentials": "token: xoxb-1",
+            "options": "{}",
+            "enabled": "on",
+            "routing_rules-TOTAL_FORMS": "0",
+            "routing_rules-INITIAL_FORMS": "0",
+        },
+    )
+    assert api_message in unescape(page.content.decode())
