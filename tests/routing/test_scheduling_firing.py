@@ -205,3 +205,14 @@ def test_an_abandoned_run_is_resumed_without_resending_what_was_sent(make_schedu
     assert run.status == ScheduleRun.Status.SENT
     assert recorder.requests == []
     assert schedule_runs_resume() == 0
+
+
+@pytest.mark.django_db
+def test_the_beat_task_fires_through_the_same_service(make_schedule, recorder) -> None:
+    from routing.tasks import execute_schedule_run, fire_schedule
+
+    schedule = make_schedule("every:1s")
+    assert fire_schedule.apply(args=[schedule.pk]).get() == "fired"
+    run = ScheduleRun.objects.get()
+    assert execute_schedule_run.apply(args=[run.pk]).get() == "already finished"
+    assert len(recorder.requests) == 1
