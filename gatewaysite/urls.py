@@ -10,5 +10,6 @@ urlpatterns = [
     path("webhooks/", include("channels_app.urls")),
     path("api/push/poll/", include("channels_app.realtime.poll_urls")),
     path("api/", include("routing.api.urls")),
+    path("ops/", include("routing.ui.urls")),
     path("", include("routing.urls")),
 ]
