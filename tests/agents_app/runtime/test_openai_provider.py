@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
 
@@ -345,3 +346,22 @@ async def test_the_run_stops_at_its_total_time_budget(fake_openai: FakeOpenAI, s
         await run_agent(agent, [], "hello")
     assert caught.value.reason == "timeout"
     assert "time budget" in str(caught.value)
+
+
+def test_the_concurrency_bound_holds_across_event_loops_and_threads(fake_openai: FakeOpenAI, settings: object) -> None:
+    """The pipeline calls run_agent through async_to_sync from worker threads, each on its own event loop."""
+    settings.GATEWAY_MAX_CONCURRENT_QUERIES = 2  # type: ignore[attr-defined]
+    fake_openai.default = Reply(text="slow", delay=0.15)
+    agent = Agent.objects.create(name="support", model="llama3", base_url=fake_openai.base_url)
+    replies: list[str] = []
+
+    def worker(index: int) -> None:
+        replies.append(asyncio.run(run_agent(agent, [], f"m{index}")).text)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert replies == ["slow"] * 5
+    assert fake_openai.max_in_flight == 2
