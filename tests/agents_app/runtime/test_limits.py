@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 from agents_app.runtime.limits import ProcessSemaphore, model_call_slot
 
@@ -40,13 +39,12 @@ def test_threads_with_their_own_loops_share_the_bound() -> None:
     semaphore = ProcessSemaphore(2)
     peak = 0
     guard = threading.Lock()
+    pair = threading.Barrier(2)
 
     async def use() -> None:
         nonlocal peak
         async with semaphore:
-            deadline = time.monotonic() + 2
-            while semaphore.in_use < 2 and time.monotonic() < deadline:  # hold until a second thread is inside
-                await asyncio.sleep(0.002)
+            await asyncio.to_thread(pair.wait, 5)  # hold until a second thread is inside too
             with guard:
                 peak = max(peak, semaphore.in_use)
 
