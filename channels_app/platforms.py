@@ -79,7 +79,13 @@ COMMON_OPTIONS: tuple[OptionSpec, ...] = (
         default="mention_only",
     ),
     OptionSpec("allowed_users", "Sender ids allowed to talk to the bot (empty: everyone).", kind=list, default=[]),
+    OptionSpec("text_limit", "Lower the platform's per-message character limit for replies.", kind=int),
+    OptionSpec(
+        "rate_limit", "Deliveries per minute accepted for this instance (0: no limit; over it → 429).", kind=int
+    ),
+    OptionSpec("sender_rate_limit", "Messages per minute answered per sender (over: stored, not answered).", kind=int),
 )
+SECURITY = ("tls", "starttls", "none")
 
 PLATFORMS: dict[str, PlatformSpec] = {
     spec.name: spec
@@ -91,10 +97,17 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 CredentialSpec("token", "Bot token (xoxb-…)."),
                 CredentialSpec("signing_secret", "Signing secret, verifies Events API deliveries."),
                 CredentialSpec("app_token", "App-level token (xapp-…); when set, Socket Mode is used."),
+                CredentialSpec("signing_secret_previous", "Previous signing secret, accepted during rotation."),
             ),
             required=(("token",), ("signing_secret", "app_token")),
             options=(
                 OptionSpec("mode", "events (HTTP Events API) or socket (Socket Mode).", choices=("events", "socket")),
+                OptionSpec("bot_user_id", "The bot's user id (U…), to ignore its own messages and strip mentions."),
+                OptionSpec("bot_id", "The bot's bot id (B…), to ignore its own messages."),
+                OptionSpec("app_id", "The app id (A…); events for other apps are ignored."),
+                OptionSpec("answer_other_bots", "Answer messages posted by other bots.", kind=bool, default=False),
+                OptionSpec("ping_interval", "Socket Mode: seconds between WebSocket pings.", kind=float, default=30),
+                OptionSpec("hello_timeout", "Socket Mode: seconds to wait for Slack's hello.", kind=float, default=10),
             ),
             text_limit=4000,
             default_api_base_url="https://slack.com/api",
@@ -129,6 +142,11 @@ PLATFORMS: dict[str, PlatformSpec] = {
                     "mode", "webhook (Telegram pushes) or poll (getUpdates long polling).", choices=("webhook", "poll")
                 ),
                 OptionSpec("bot_username", "The bot's @username, for mention detection in groups."),
+                OptionSpec("bot_id", "The bot's numeric id (default: from the token), to ignore its own messages."),
+                OptionSpec(
+                    "answer_channel_posts", "Answer posts in channels the bot admins.", kind=bool, default=False
+                ),
+                OptionSpec("poll_timeout", "Long polling: getUpdates timeout in seconds.", kind=int, default=10),
             ),
             text_limit=4096,
             default_api_base_url="https://api.telegram.org",
@@ -146,6 +164,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 OptionSpec(
                     "guild_context", "How guild channels route: channel or group.", choices=("channel", "group")
                 ),
+                OptionSpec("guild_ready_timeout", "Seconds discord.py waits for guilds at start.", kind=float),
             ),
             text_limit=2000,
             default_api_base_url="https://discord.com/api/v10",
@@ -167,7 +186,13 @@ PLATFORMS: dict[str, PlatformSpec] = {
             options=(
                 OptionSpec("mailbox", "IMAP folder to watch.", default="INBOX"),
                 OptionSpec("poll_interval", "Seconds between polls when the server has no IDLE.", kind=int, default=30),
-                OptionSpec("security", "tls, starttls or none.", choices=("tls", "starttls", "none"), default="tls"),
+                OptionSpec("security", "tls, starttls or none.", choices=SECURITY, default="tls"),
+                OptionSpec("imap_security", "IMAP only: tls, starttls or none.", choices=SECURITY),
+                OptionSpec("smtp_security", "SMTP only: tls, starttls or none.", choices=SECURITY),
+                OptionSpec("imap_timeout", "Seconds before an IMAP call times out.", kind=float, default=30),
+                OptionSpec("use_idle", "Use IMAP IDLE when the server has it.", kind=bool, default=True),
+                OptionSpec("idle_check_interval", "Seconds between IDLE checks.", kind=float, default=5),
+                OptionSpec("from_name", "Display name on replies."),
             ),
             text_limit=None,
         ),
@@ -177,13 +202,22 @@ PLATFORMS: dict[str, PlatformSpec] = {
             credentials=(
                 CredentialSpec("secret", "HMAC-SHA256 secret shared with the caller."),
                 CredentialSpec(
-                    "callback_url",
-                    "Where replies are POSTed (signed); empty: reply in the HTTP response.",
-                    secret=False,
+                    "callback_url", "Where replies are POSTed (signed); empty: in the HTTP response.", secret=False
                 ),
+                CredentialSpec("secret_previous", "Previous secret, accepted during rotation."),
             ),
             required=(("secret",),),
-            options=(OptionSpec("signature_header", "Header carrying the signature.", default="X-Signature-256"),),
+            options=(
+                OptionSpec("signature_header", "Header carrying the signature.", default="X-Signature-256"),
+                OptionSpec(
+                    "signature_scheme",
+                    "hmac (sha256=<hex> of the body), stripe (t=…,v1=…) or standard (Standard Webhooks).",
+                    choices=("hmac", "stripe", "standard"),
+                    default="hmac",
+                ),
+                OptionSpec("context", "Routing context of callers.", choices=("dm", "group", "channel")),
+                OptionSpec("allowed_callback_hosts", "Hosts a caller-given callback URL may point at.", kind=list),
+            ),
             text_limit=None,
         ),
         PlatformSpec(
