@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from agents_app.models import Agent, AgentRun, ProviderSettings
 from agents_app.runtime import guardrails
@@ -92,8 +93,18 @@ class _Turn:
         return left
 
 
+def _refresh_persistent_connections() -> None:
+    """Runtime queries run on long-lived worker threads that never see a request boundary, so do what Django does
+    at one: drop a persistent connection (CONN_MAX_AGE > 0, i.e. PostgreSQL here) that broke or expired. SQLite's
+    non-persistent default is left alone (reconnecting per run would cost more than the whole turn)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.settings_dict.get("CONN_MAX_AGE"):
+            conn.close_if_unusable_or_obsolete()
+
+
 def _prepare_sync(agent: Agent) -> tuple[str, list[guardrails.Rule]]:
     """The one read hop: the model (agent's, else the provider fallback) and the applicable guardrails."""
+    _refresh_persistent_connections()
     model = (agent.model or "").strip() or (ProviderSettings.load().model or "").strip()
     return model, guardrails.applicable_rules(agent)
 
