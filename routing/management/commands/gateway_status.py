@@ -44,7 +44,7 @@ def render_text(snap: dict[str, Any]) -> str:
         for server in processes["web_servers"]:
             lines.append(f"  web {server['host']} pid {server['pid']} (seen {server['heartbeat_at']})")
         if not processes["web_servers"]:
-            lines.append("  web: none running")
+            lines.append("  web: none seen (a server registers when it serves its first WebSocket client)")
         for holder in processes.get("listener_holders") or []:
             lines.append(f"  listeners: {holder}")
         if "celery_workers" in processes:
