@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from agents_app.runtime.types import (
 )
 from agents_app.tools.base import Tool
 from agents_app.tools.registry import UnknownToolError, load_tool
+
+logger = logging.getLogger(__name__)
 
 
 async def run_agent(
@@ -176,6 +179,13 @@ async def _run(
         async for event in _answer(turn, live=live):
             yield event
         text, refused = "\n\n".join(turn.texts), False
+        if not text.strip():
+            raise AgentError(
+                f"agent {agent.name!r} (model {turn.model!r}) returned an empty answer",
+                agent=agent.name,
+                model=turn.model,
+                reason="empty_answer",
+            )
         if rules:
             text, refused = await _enforce(turn, rules, message, text)
             if streaming and text:
@@ -186,6 +196,19 @@ async def _run(
         record.duration_ms = int((time.monotonic() - started) * 1000)
         await save_run(record)
         raise
+    except Exception as exc:
+        # A bug or an unexpected provider shape: callers handle AgentError, so name it like one and keep the trace.
+        logger.exception("agent %r run failed unexpectedly", agent.name)
+        record.status, record.error = AgentRun.Status.ERROR, f"internal error: {type(exc).__name__}: {exc}"
+        record.duration_ms = int((time.monotonic() - started) * 1000)
+        with contextlib.suppress(Exception):
+            await save_run(record)
+        raise AgentError(
+            f"agent {agent.name!r} (model {record.model!r}) failed: {type(exc).__name__}: {exc}",
+            agent=agent.name,
+            model=record.model,
+            reason="internal",
+        ) from exc
     except (asyncio.CancelledError, GeneratorExit):
         # The caller aborted (WebSocket `abort`, client gone): the tokens spent so far are still recorded.
         record.status, record.error = AgentRun.Status.ERROR, "aborted by the caller before the reply was complete"

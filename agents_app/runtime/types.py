@@ -109,7 +109,7 @@ class AgentError(Exception):
     """An agent could not answer; the message names the agent, the model and what is missing.
 
     `reason` is a short machine-readable code: no_model, no_key, unknown_provider, unreachable, timeout,
-    provider_error, unknown_tool, disabled.
+    provider_error, unknown_tool, disabled, empty_answer, internal (an unexpected failure, logged with its trace).
     """
 
     def __init__(self, message: str, *, agent: str = "", model: str = "", reason: str = "provider_error") -> None:

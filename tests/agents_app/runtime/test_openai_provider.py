@@ -365,3 +365,12 @@ def test_the_concurrency_bound_holds_across_event_loops_and_threads(fake_openai:
         thread.join(timeout=20)
     assert replies == ["slow"] * 5
     assert fake_openai.max_in_flight == 2
+
+
+async def test_an_empty_answer_is_an_error_not_a_silent_blank_reply(fake_openai: FakeOpenAI) -> None:
+    agent = await make_agent(fake_openai)
+    fake_openai.script(Reply(text=""))
+    with pytest.raises(AgentError) as caught:
+        await run_agent(agent, [], "hello")
+    assert caught.value.reason == "empty_answer"
+    assert "'support'" in str(caught.value) and "'gpt-4o-mini'" in str(caught.value)
