@@ -162,6 +162,12 @@ PLATFORMS: dict[str, PlatformSpec] = {
             required=(("token",),),
             options=(
                 OptionSpec(
+                    "mode",
+                    "gateway (messages over Discord's gateway + interactions) or interactions (slash commands only).",
+                    choices=("gateway", "interactions"),
+                    default="gateway",
+                ),
+                OptionSpec(
                     "guild_context", "How guild channels route: channel or group.", choices=("channel", "group")
                 ),
                 OptionSpec("guild_ready_timeout", "Seconds discord.py waits for guilds at start.", kind=float),
