@@ -12,3 +12,8 @@ class RealtimeConfig(AppConfig):
     name = "channels_app.realtime"
     label = "realtime"
     verbose_name = "WebSocket control plane"
+
+    def ready(self) -> None:
+        from channels_app.realtime.close_codes import allow_registered_close_codes
+
+        allow_registered_close_codes()

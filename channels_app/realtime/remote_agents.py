@@ -61,7 +61,7 @@ async def call_remote(
     layer = get_channel_layer()
     if target is None or layer is None:
         return None
-    reply_to = await layer.new_channel("remote-reply.")
+    reply_to = await layer.new_channel()  # "specific." shares the layer's receive loop (channels-redis)
     request_id = uuid.uuid4().hex
     await layer.send(
         target,
