@@ -10,12 +10,14 @@ import requests
 from tests.e2e.checks import (
     assert_scheduled_message_arrives,
     post_webhook,
+    replies_to,
     telegram_update,
     wait_for_reply,
     websocket_turn,
 )
 from tests.e2e.config import write_config
 from tests.e2e.processes import Proc, base_env, free_port, manage, wait_http
+from tests.fakes.fake_openai import FakeOpenAI, Reply
 from tests.fakes.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.timeout(120)
@@ -68,3 +70,30 @@ def test_one_process_serves_schedules_webhooks_and_websockets_and_stops_cleanly(
     assert proc.wait(20) == 0, proc.log()[-4000:]
     assert "Gateway stopped" in proc.log()
     assert "Traceback" not in proc.log()
+
+
+def test_sigterm_during_a_slow_agent_run_finishes_the_reply_before_exiting(tmp_path, fake_telegram) -> None:
+    with FakeOpenAI(default=Reply(text="Slow but delivered", delay=1.5)) as llm:
+        port = free_port()
+        config = write_config(tmp_path / "gateway.yaml", fake_telegram.url, every="1h", slow_llm_url=llm.base_url)
+        proc = Proc(
+            "rungateway",
+            manage("rungateway", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)),
+            base_env(tmp_path / "data", GATEWAY_SHUTDOWN_TIMEOUT="15"),
+            tmp_path / "rungateway.log",
+        ).start()
+        try:
+            wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
+            update = telegram_update(920001, "Take your time")
+            assert post_webhook(f"http://127.0.0.1:{port}", update, "tg-slow").status_code == 200
+            for _ in range(300):
+                if llm.requests:
+                    break
+                proc.wait(0.05)
+            assert llm.requests, proc.log()[-4000:]
+            proc.signal(signal.SIGTERM)  # the model is still thinking
+            assert proc.wait(30) == 0, proc.log()[-4000:]
+            assert len(replies_to(fake_telegram, "Slow but delivered")) == 1
+            assert "handed back" not in proc.log()
+        finally:
+            proc.stop()
