@@ -1,0 +1,55 @@
+"""routing.ws_bridge: which agent a WebSocket hello reaches, and how a turn is recorded in its own session."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from agents_app.models import Agent
+from channels_app.models import ChannelInstance
+from channels_app.realtime.turns import TurnError, TurnInput
+from routing import ws_bridge
+from routing.models import RoutingRule, Session, SessionMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _noop(kind: str, data: dict) -> None:
+    return None
+
+
+async def test_a_named_enabled_agent_is_resolved_and_an_unknown_one_is_not():
+    await database_sync_to_async(Agent.objects.create)(name="support", model="echo")
+    await database_sync_to_async(Agent.objects.create)(name="off", model="echo", enabled=False)
+    assert await ws_bridge.resolve_agent("support") == "support"
+    assert await ws_bridge.resolve_agent("off") is None
+    assert await ws_bridge.resolve_agent("ghost") is None
+
+
+async def test_without_agent_id_the_websocket_instance_default_route_decides():
+    def setup() -> None:
+        agent = Agent.objects.create(name="router-pick", model="echo")
+        instance = ChannelInstance.objects.create(name="web", platform="websocket")
+        RoutingRule.objects.create(instance=instance, context="default", agent=agent)
+
+    assert await ws_bridge.resolve_agent("") is None
+    await database_sync_to_async(setup)()
+    assert await ws_bridge.resolve_agent("") == "router-pick"
+
+
+async def test_a_turn_is_recorded_in_the_websocket_sessions_own_history():
+    await database_sync_to_async(Agent.objects.create)(name="support", model="echo")
+    turn = TurnInput(session_id="s1", agent_id="support", content="hi", request_id="r1", client_id="c1")
+    assert await ws_bridge.run_turn(turn, _noop) == "hi"
+    session = await database_sync_to_async(Session.objects.get)(key="ws:s1")
+    assert session.kind == Session.Kind.WEBSOCKET
+    rows = await database_sync_to_async(list)(
+        SessionMessage.objects.filter(session=session).order_by("seq").values_list("role", "content")
+    )
+    assert rows == [("user", "hi"), ("assistant", "hi")]
+
+
+async def test_a_missing_agent_raises_a_turn_error():
+    with pytest.raises(TurnError) as caught:
+        await ws_bridge.run_turn(TurnInput(session_id="s2", agent_id="ghost", content="x"), _noop)
+    assert caught.value.code == "agent_not_found"
