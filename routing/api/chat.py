@@ -2,6 +2,7 @@
 
 `chat_reply` answers in one piece; `chat_events` yields server-sent-event frames (the peer protocol's stream event
 names: token_stream, tool_call_stream, tool_result_stream, stream_end, stream_error) as the runtime produces them.
+History, the message cap and the one-run-per-conversation lock are the pipeline's own (routing.sessions).
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from agents_app.models import Agent
@@ -29,13 +29,18 @@ from agents_app.runtime import (
     stream_agent,
 )
 from channels_app.models import GatewaySettings
-from routing.models import Session, SessionMessage
+from routing import sessions
+from routing.models import Session
 
 SESSION_PREFIX = "api:"
 
 
 class UnknownSession(Exception):
-    """The session id names no open API session of this agent."""
+    """The session id names no open API session of this agent (or it expired)."""
+
+
+class SessionBusy(Exception):
+    """Another message of this session is being answered; the client should wait for it."""
 
 
 @dataclass
@@ -48,50 +53,53 @@ class ChatContext:
 
 
 def open_session(agent: Agent, session_id: str | None) -> ChatContext:
-    """The session to talk in (a new one when `session_id` is empty) and its capped history, oldest first."""
+    """The session to talk in (a new one when `session_id` is empty) and its capped history, oldest first.
+
+    A session idle for longer than the gateway's session_timeout is closed, like a channel conversation.
+    """
     if session_id:
         session = Session.objects.filter(key=session_id, kind=Session.Kind.API, closed_at__isnull=True).first()
         if session is None or (session.agent_id and session.agent_id != agent.pk):
             raise UnknownSession(f"unknown session '{session_id}' for agent '{agent.name}'")
+        idle_limit = timezone.now() - timedelta(seconds=GatewaySettings.load().session_timeout)
+        if session.last_activity_at < idle_limit:
+            Session.objects.filter(pk=session.pk).update(closed_at=timezone.now())
+            raise UnknownSession(f"session '{session_id}' expired after the gateway's session_timeout")
     else:
         session = Session.objects.create(key=f"{SESSION_PREFIX}{uuid.uuid4().hex}", kind=Session.Kind.API, agent=agent)
-    cap = GatewaySettings.load().session_max_messages
-    rows = list(
-        session.messages.filter(role__in=[SessionMessage.Role.USER, SessionMessage.Role.ASSISTANT])
-        .order_by("-seq")
-        .values_list("role", "content")[:cap]
-    )
-    history = [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
-    return ChatContext(agent=agent, session=session, history=history)
+    return ChatContext(agent=agent, session=session, history=sessions.history(session))
 
 
 def record_turn(session: Session, message: str, reply: AgentReply | None, error: str = "") -> None:
-    """Append the user's message and the answer (or the error) to the session, with gap-free sequence numbers."""
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                last = session.messages.aggregate(last=Max("seq"))["last"] or 0
-                SessionMessage.objects.create(session=session, seq=last + 1, role="user", content=message)
-                if reply is not None:
-                    SessionMessage.objects.create(
-                        session=session,
-                        seq=last + 2,
-                        role="assistant",
-                        content=reply.text,
-                        metadata={"model": reply.model, "provider": reply.provider},
-                    )
-                else:
-                    SessionMessage.objects.create(
-                        session=session, seq=last + 2, role="system", content=error, metadata={"error": True}
-                    )
-                Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now())
-            return
-        except IntegrityError:
-            continue  # another turn took the same seq at the same moment: read the new last and retry
+    """Append the user's message and the answer (or the error, as a system turn) to the session."""
+    if reply is not None:
+        answer = ("assistant", reply.text, {"model": reply.model, "provider": reply.provider, "channel": "api"})
+    else:
+        answer = ("system", error, {"error": True, "channel": "api"})
+    sessions.append_turns(session, [("user", message, {"channel": "api"}), answer])
+
+
+class TurnLock:
+    """The pipeline's per-conversation lock, held for one API turn (entered and left on the same DB connection)."""
+
+    def __init__(self, session: Session) -> None:
+        self._context = sessions.conversation_lock(session.key)
+        self._held = False
+
+    def acquire(self) -> None:
+        if not self._context.__enter__():
+            self._context.__exit__(None, None, None)
+            raise SessionBusy("another message of this session is being answered; retry when it is done")
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._context.__exit__(None, None, None)
 
 
 async def chat_reply(ctx: ChatContext, message: str) -> AgentReply:
-    """One turn, answered in one piece; the turn is recorded even when the agent fails."""
+    """One turn, answered in one piece; the turn is recorded even when the agent fails. The caller holds the lock."""
     try:
         reply = await run_agent(ctx.agent, ctx.history, message, {"session_id": ctx.session.key, "channel": "api"})
     except AgentError as exc:
@@ -106,9 +114,20 @@ def sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def chat_events(ctx: ChatContext, message: str) -> AsyncIterator[str]:
-    """One turn as server-sent events; the last frame is stream_end (with the whole reply) or stream_error."""
+async def chat_events(ctx: ChatContext, message: str, lock: TurnLock) -> AsyncIterator[str]:
+    """One turn as server-sent events; the last frame is stream_end (with the whole reply) or stream_error.
+
+    `lock` is already held; it is released when the stream ends, however it ends (a client that disconnects too).
+    """
     session_id = ctx.session.key
+    try:
+        async for frame in _turn_events(ctx, message, session_id):
+            yield frame
+    finally:
+        await sync_to_async(lock.release)()
+
+
+async def _turn_events(ctx: ChatContext, message: str, session_id: str) -> AsyncIterator[str]:
     yield sse("session", {"session_id": session_id, "agent": ctx.agent.name})
     try:
         async for event in stream_agent(ctx.agent, ctx.history, message, {"session_id": session_id, "channel": "api"}):

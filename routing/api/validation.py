@@ -87,6 +87,7 @@ def check_channel(instance: Model | None, attrs: dict[str, Any]) -> None:
     name = values.get("name", "")
     credentials = dict(values.get("credentials") or {})
     options = dict(values.get("options") or {})
+
     def to_field(rest: str) -> str:
         head = rest.split(".", 1)[0]
         if head in credentials:

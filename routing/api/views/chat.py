@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from agents_app.models import Agent
 from agents_app.runtime import AgentError
-from routing.api.chat import UnknownSession, chat_events, chat_reply, open_session
+from routing.api.chat import SessionBusy, TurnLock, UnknownSession, chat_events, chat_reply, open_session
 from routing.api.renderers import EventStreamRenderer
 from routing.api.serializers.operations import ChatReplySerializer, ChatRequestSerializer
 
@@ -47,7 +47,7 @@ class ChatView(APIView):
                 response=OpenApiTypes.STR, description="session, token_stream…, stream_end events"
             ),
             404: OpenApiResponse(description="Unknown agent or session"),
-            409: OpenApiResponse(description="Agent disabled"),
+            409: OpenApiResponse(description="Agent disabled, or the session is answering another message"),
             502: OpenApiResponse(description="The agent's model failed"),
         },
     )
@@ -62,8 +62,13 @@ class ChatView(APIView):
         except UnknownSession as exc:
             raise NotFound(str(exc)) from exc
         message = body.validated_data["message"]
+        lock = TurnLock(ctx.session)
+        try:
+            lock.acquire()
+        except SessionBusy as exc:
+            return Response({"detail": str(exc), "session_id": ctx.session.key}, status=status.HTTP_409_CONFLICT)
         if wants_stream(request, body.validated_data.get("stream", False)):
-            response = StreamingHttpResponse(chat_events(ctx, message), content_type="text/event-stream")
+            response = StreamingHttpResponse(chat_events(ctx, message, lock), content_type="text/event-stream")
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
             response["X-Session-Id"] = ctx.session.key
@@ -75,5 +80,7 @@ class ChatView(APIView):
                 {"detail": str(exc), "code": exc.reason, "session_id": ctx.session.key},
                 status=status.HTTP_502_BAD_GATEWAY,
             )
+        finally:
+            lock.release()
         data = {"session_id": ctx.session.key, "reply": reply.text, "agent": agent.name, "model": reply.model}
         return Response(ChatReplySerializer(data).data)

@@ -111,3 +111,54 @@ def test_a_missing_message_names_the_field(api, echo_agent):
 def test_chat_needs_write_permission(reader, anonymous, echo_agent):
     assert reader.post("/api/v1/agents/echoer/chat", {"message": "x"}, format="json").status_code == 403
     assert anonymous.post("/api/v1/agents/echoer/chat", {"message": "x"}, format="json").status_code == 401
+
+
+def test_a_second_message_while_the_session_is_answering_is_409(api, echo_agent):
+    import threading
+
+    from django.db import connection
+
+    from routing import sessions
+
+    first = api.post("/api/v1/agents/echoer/chat", {"message": "one"}, format="json").json()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_conversation() -> None:
+        # Another worker answering this session (its own thread and database connection).
+        try:
+            with sessions.conversation_lock(first["session_id"]) as got:
+                assert got
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=hold_the_conversation)
+    worker.start()
+    try:
+        assert held.wait(10)
+        busy = api.post(
+            "/api/v1/agents/echoer/chat", {"message": "two", "session_id": first["session_id"]}, format="json"
+        )
+        assert busy.status_code == 409
+        assert "being answered" in busy.json()["detail"]
+    finally:
+        release.set()
+        worker.join(10)
+    again = api.post("/api/v1/agents/echoer/chat", {"message": "two", "session_id": first["session_id"]}, format="json")
+    assert again.status_code == 200
+
+
+def test_an_idle_session_expires_after_the_session_timeout(api, echo_agent):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = api.post("/api/v1/agents/echoer/chat", {"message": "one"}, format="json").json()
+    Session.objects.filter(key=first["session_id"]).update(last_activity_at=timezone.now() - timedelta(days=2))
+    response = api.post(
+        "/api/v1/agents/echoer/chat", {"message": "two", "session_id": first["session_id"]}, format="json"
+    )
+    assert response.status_code == 404
+    assert "expired" in response.json()["detail"]
+    assert Session.objects.get(key=first["session_id"]).closed_at is not None
