@@ -70,7 +70,8 @@ def judge_request(model: str, rules: Sequence[Rule], user_message: str, answer: 
 
 
 def parse_verdicts(text: str, rules: Sequence[Rule], attempt: int) -> list[GuardrailCheck]:
-    """One GuardrailCheck per rule from the judge's JSON; rules the judge did not mention follow its overall verdict."""
+    """One GuardrailCheck per rule from the judge's JSON; rules the judge did not mention follow its overall verdict
+    (or pass, when the judge named the one rule its verdict is about)."""
     match = _JSON_OBJECT.search(text or "")
     try:
         data = json.loads(match.group(0)) if match else None
@@ -84,8 +85,11 @@ def parse_verdicts(text: str, rules: Sequence[Rule], attempt: int) -> list[Guard
         if isinstance(item, dict) and isinstance(item.get("guardrail"), str):
             by_name[item["guardrail"]] = (_passed(item.get("verdict")), str(item.get("reason", "")))
     overall = (_passed(data.get("verdict", "pass" if by_name else "fail")), str(data.get("reason", "")))
-    if "guardrail" in data and isinstance(data["guardrail"], str) and data["guardrail"]:
-        by_name.setdefault(data["guardrail"], overall)
+    named = data.get("guardrail")
+    if isinstance(named, str) and named in {rule.name for rule in rules} and not by_name:
+        # {"verdict": "fail", "guardrail": "pii", ...}: the verdict is about that rule; the judge cleared the others.
+        by_name[named] = overall
+        overall = (True, f"the judge's verdict named only {named!r}")
     checks = []
     for rule in rules:
         passed, reason = by_name.get(rule.name, overall)
