@@ -11,15 +11,12 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from agents_app.models import Agent
 from agents_app.runtime import AgentError, AgentReply, ChatTurn, Final, TextDelta, ToolFinished, ToolStarted
 from agents_app.runtime import stream_agent as run_streaming
-from channels_app.models import GatewaySettings
-from routing.models import Session, SessionMessage
+from routing.models import Session
+from routing.sessions import append_turns, history
 
 RESULT_PREVIEW = 200
 
@@ -38,13 +35,14 @@ class Command(BaseCommand):
             known = ", ".join(Agent.objects.values_list("name", flat=True)) or "none configured"
             raise CommandError(f"unknown agent {options['agent']!r} (agents: {known})")
         session = _cli_session(options["session"], agent) if options["session"] else None
-        history = _history(session) if session else []
+        turns = history(session) if session else []
         try:
-            reply = asyncio.run(self._converse(agent, history, options["message"], session))
+            reply = asyncio.run(self._converse(agent, turns, options["message"], session))
         except AgentError as exc:
             raise CommandError(str(exc)) from exc
         if session is not None:
-            _append(session, options["message"], reply)
+            source = {"source": "cli"}
+            append_turns(session, [("user", options["message"], source), ("assistant", reply.text, source)])
         usage = reply.usage
         summary = f"[{reply.provider} {reply.model} · {usage.prompt_tokens}+{usage.completion_tokens} tokens"
         if reply.refused:
@@ -79,26 +77,3 @@ class Command(BaseCommand):
 def _cli_session(key: str, agent: Agent) -> Session:
     session, _ = Session.objects.get_or_create(key=f"cli:{key}", defaults={"kind": Session.Kind.CLI, "agent": agent})
     return session
-
-
-def _history(session: Session) -> list[ChatTurn]:
-    """The session's last session_max_messages turns, oldest first."""
-    cap = GatewaySettings.load().session_max_messages
-    rows = list(
-        SessionMessage.objects.filter(session=session, role__in=("user", "assistant"))
-        .order_by("-seq")
-        .values_list("role", "content")[:cap]
-    )
-    return [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
-
-
-def _append(session: Session, message: str, reply: AgentReply) -> None:
-    with transaction.atomic():
-        last = SessionMessage.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0
-        SessionMessage.objects.bulk_create(
-            [
-                SessionMessage(session=session, seq=last + 1, role="user", content=message),
-                SessionMessage(session=session, seq=last + 2, role="assistant", content=reply.text),
-            ]
-        )
-        Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now())
