@@ -1,0 +1,230 @@
+"""WebSocket plane load figures against a real `daphne gatewaysite.asgi:application` subprocess.
+
+    .venv/bin/python bench/ws_load.py                       # embedded: SQLite + in-memory channel layer
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/ws_load.py --distributed
+
+(a) idle connections held by one process, with the server's memory per connection;
+(b) message round trip through the instant offline agent (echo): clients × messages, msgs/s and p50/p99;
+(c) push fan-out of one publish to N subscribers: p50/p99 delivery latency.
+The client runs in this process (asyncio + websockets), so on a small machine client and server share the CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-token"
+SETUP = """
+import django, sys
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from agents_app.models import Agent
+from channels_app.models import GatewaySettings
+gs = GatewaySettings.load()
+gs.auth_token = sys.argv[1]
+gs.push_enabled = True
+gs.max_connections = 100000
+gs.save()
+Agent.objects.get_or_create(name="bench", defaults={"model": "echo"})
+from channels_app.realtime.models import ConnectionLease, PushChannel
+ConnectionLease.objects.all().delete()
+PushChannel.objects.filter(name="fanout").delete()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+class Server:
+    """One daphne process prepared with a token, push on, and an echo agent."""
+
+    def __init__(self, distributed: bool) -> None:
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gatewaysite.settings", "LOG_LEVEL": "WARNING"}
+        if not distributed:
+            self.env.pop("DATABASE_URL", None)
+            self.env.pop("REDIS_URL", None)
+            self.env["GATEWAY_DATA_DIR"] = tempfile.mkdtemp(prefix="ws-bench-")
+        self.env.setdefault("SECRET_KEY", "bench-secret-key")
+        self.port = free_port()
+
+    def __enter__(self) -> Server:
+        subprocess.run([sys.executable, "-c", SETUP, TOKEN], cwd=ROOT, env=self.env, check=True)
+        daphne = str(Path(sys.executable).with_name("daphne"))
+        self.proc = subprocess.Popen(
+            [daphne, "-e", f"tcp:port={self.port}:interface=127.0.0.1", "gatewaysite.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("daphne did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws?token={TOKEN}"
+
+
+async def recv_type(ws: ClientConnection, type_: str) -> dict:
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame.get("type") == type_:
+            return frame
+
+
+async def open_many(url: str, count: int, parallel: int = 50) -> list[ClientConnection]:
+    sem = asyncio.Semaphore(parallel)
+
+    async def one() -> ClientConnection:
+        async with sem:
+            return await connect(url, open_timeout=60, ping_interval=None)
+
+    return await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def idle(server: Server, count: int) -> dict:
+    before = rss_kib(server.proc.pid)
+    started = time.perf_counter()
+    conns = await open_many(server.url, count)
+    opened = time.perf_counter() - started
+    await asyncio.sleep(1)
+    probe = conns[-1]
+    await probe.send(json.dumps({"type": "ping"}))
+    await recv_type(probe, "pong")
+    after = rss_kib(server.proc.pid)
+    for ws in conns:
+        await ws.close()
+    return {
+        "connections": count,
+        "open_seconds": round(opened, 2),
+        "server_rss_mib": round(after / 1024, 1),
+        "kib_per_connection": round((after - before) / count, 1),
+    }
+
+
+async def round_trip(server: Server, clients: int, messages: int) -> dict:
+    latencies: list[float] = []
+
+    async def client() -> None:
+        async with connect(server.url, ping_interval=None) as ws:
+            await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "protocol_min": 1, "protocol_max": 1}))
+            await recv_type(ws, "hello_ok")
+            for n in range(messages):
+                sent = time.perf_counter()
+                await ws.send(json.dumps({"type": "message", "content": f"m{n}"}))
+                while True:
+                    frame = json.loads(await ws.recv())
+                    if frame.get("type") == "response" and frame.get("status") == "final":
+                        break
+                latencies.append(time.perf_counter() - sent)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "messages": clients * messages,
+        "msgs_per_s": round(clients * messages / elapsed, 1),
+        "p50_ms": round(pct(latencies, 0.5), 1),
+        "p99_ms": round(pct(latencies, 0.99), 1),
+    }
+
+
+async def fanout(server: Server, subscribers: int, publishes: int) -> dict:
+    conns = await open_many(server.url, subscribers + 1)
+    publisher, subs = conns[0], conns[1:]
+    await publisher.send(json.dumps({"type": "channel.create", "channel": "fanout"}))
+    await recv_type(publisher, "channel.created")
+
+    async def subscribe(i: int, ws: ClientConnection) -> None:
+        await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "client_id": f"sub-{i}"}))
+        await recv_type(ws, "hello_ok")
+        await ws.send(json.dumps({"type": "channel.subscribe", "channel": "fanout"}))
+        await recv_type(ws, "channel.subscribed")
+
+    sem = asyncio.Semaphore(50)
+
+    async def limited(i: int, ws: ClientConnection) -> None:
+        async with sem:
+            await subscribe(i, ws)
+
+    await asyncio.gather(*(limited(i, ws) for i, ws in enumerate(subs)))
+    latencies: list[float] = []
+    for n in range(publishes):
+        sent = time.perf_counter()
+
+        async def receive(ws: ClientConnection, sent: float = sent) -> float:
+            await recv_type(ws, "channel_message")
+            return time.perf_counter() - sent
+
+        waiting = [asyncio.create_task(receive(ws)) for ws in subs]
+        await publisher.send(json.dumps({"type": "channel.publish", "channel": "fanout", "data": {"n": n}}))
+        latencies += await asyncio.gather(*waiting)
+    for ws in conns:
+        await ws.close()
+    return {
+        "subscribers": subscribers,
+        "publishes": publishes,
+        "p50_ms": round(pct(latencies, 0.5), 1),
+        "p99_ms": round(pct(latencies, 0.99), 1),
+    }
+
+
+async def main(args: argparse.Namespace) -> None:
+    mode = "distributed (PostgreSQL + Redis)" if args.distributed else "embedded (SQLite + in-memory layer)"
+    print(f"# ws_load — {mode}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    with Server(args.distributed) as server:
+        if not args.skip_idle:
+            print("idle:", json.dumps(await idle(server, args.idle)))
+        print("round trip:", json.dumps(await round_trip(server, args.clients, args.messages)))
+        print("fan-out:", json.dumps(await fanout(server, args.subscribers, args.publishes)))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--distributed", action="store_true", help="use DATABASE_URL and REDIS_URL")
+    parser.add_argument("--idle", type=int, default=5000)
+    parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--publishes", type=int, default=5)
+    asyncio.run(main(parser.parse_args()))
