@@ -42,6 +42,7 @@ def test_publishing_to_an_unknown_push_channel_is_404(api):
     assert "create it first" in response.json()["detail"]
 
 
+@pytest.mark.django_db(transaction=True)  # the run closes its database connections like a worker does
 def test_run_now_records_a_run_in_the_schedules_history(api):
     agent = Agent.objects.create(name="helper", model="echo")
     instance = ChannelInstance.objects.create(
