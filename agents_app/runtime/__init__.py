@@ -9,6 +9,7 @@ See docs/agents.md for model routing, tools, guardrails and settings.
 from __future__ import annotations
 
 from agents_app.runtime.engine import run_agent, stream_agent
+from agents_app.runtime.readiness import agent_problems
 from agents_app.runtime.types import (
     AgentError,
     AgentEvent,
@@ -35,6 +36,7 @@ __all__ = [
     "ToolFinished",
     "ToolStarted",
     "Usage",
+    "agent_problems",
     "run_agent",
     "stream_agent",
 ]
