@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels_app.realtime.models import ConnectionLease, ServerProcess
 
 SERVER_ID = uuid.uuid4().hex
+_last_beat = 0.0
 
 
 def server_beat_seconds() -> float:
@@ -32,8 +34,12 @@ def server_ttl() -> timedelta:
     return timedelta(seconds=server_beat_seconds() * 3)
 
 
-def beat() -> None:
-    """Record that this process is alive."""
+def beat(*, force: bool = True) -> None:
+    """Record that this process is alive (`force=False`: skip when done within half a beat, to spare writes)."""
+    global _last_beat
+    if not force and time.monotonic() - _last_beat < server_beat_seconds() / 2:
+        return
+    _last_beat = time.monotonic()
     now = timezone.now()
     updated = ServerProcess.objects.filter(server_id=SERVER_ID).update(heartbeat_at=now)
     if not updated:
@@ -50,9 +56,18 @@ def live_leases():  # noqa: ANN201 - QuerySet[ConnectionLease]
 
 def admit(connection_id: str, client_id: str, max_connections: int) -> bool:
     """Take a lease unless max_connections live leases are already held; the earlier lease wins a race."""
-    beat()
-    with transaction.atomic():
-        lease = ConnectionLease.objects.create(connection_id=connection_id, server_id=SERVER_ID, client_id=client_id)
+    beat(force=False)
+    try:
+        with transaction.atomic():
+            lease = ConnectionLease.objects.create(
+                connection_id=connection_id, server_id=SERVER_ID, client_id=client_id
+            )
+    except IntegrityError:  # our process row was reaped (or wiped): write it again and retry once
+        beat()
+        with transaction.atomic():
+            lease = ConnectionLease.objects.create(
+                connection_id=connection_id, server_id=SERVER_ID, client_id=client_id
+            )
     ahead = live_leases().filter(pk__lte=lease.pk).count()
     if ahead > max_connections:
         ConnectionLease.objects.filter(pk=lease.pk).delete()

@@ -266,7 +266,14 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     # hello / session -------------------------------------------------------------------------------------------------
 
-    async def on_hello(self, frame: dict[str, Any]) -> None:
+    async def on_join(self, frame: dict[str, Any]) -> None:
+        """Legacy `join` (min_version/max_version) → the same as hello, answered `joined`."""
+        await self.on_hello(
+            {**frame, "protocol_min": frame.get("min_version", 1), "protocol_max": frame.get("max_version", 1)},
+            reply_type="joined",
+        )
+
+    async def on_hello(self, frame: dict[str, Any], reply_type: str = "hello_ok") -> None:
         proto = frame.get("protocol") if isinstance(frame.get("protocol"), dict) else {}
         pmin = frame.get("protocol_min", proto.get("min", 1))
         pmax = frame.get("protocol_max", proto.get("max", pmin))
@@ -320,18 +327,20 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             "reconnect_timeout_ms": int(self.config.reconnect_timeout * 1000),
             "session_max_messages": self.config.session_max_messages,
         }
-        await self.send_frame(
-            frames.hello_ok(
-                session_id=self.session_id,
-                resumed=opened.resumed,
-                cursor=opened.session.cursor,
-                streaming="streaming" in self.caps,
-                policy=policy,
-                client_id=self.client_id,
-                resync_required=opened.resync_required,
-                scopes=sorted(self.auth.scopes),
-            )
+        ok = frames.hello_ok(
+            session_id=self.session_id,
+            resumed=opened.resumed,
+            cursor=opened.session.cursor,
+            streaming="streaming" in self.caps,
+            policy=policy,
+            client_id=self.client_id,
+            resync_required=opened.resync_required,
+            scopes=sorted(self.auth.scopes),
         )
+        if reply_type != "hello_ok":
+            first = opened.replay[0].get("seq") if opened.replay else opened.session.cursor
+            ok.update(type=reply_type, oldest_cursor=first, presence=[])
+        await self.send_frame(ok)
         for old in opened.replay:
             await self.send_frame({"type": "replay", "event": old, "seq": old.get("seq")})
         if "presence" in self.caps:
@@ -418,6 +427,10 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             )
         else:
             await self.send_frame(frames.response("accepted", "", self.session_id, request_id=request_id))
+        await broadcast.apublish_event(
+            "message",
+            {"direction": "in", "session_id": self.session_id, "client_id": self.client_id, "content": content},
+        )
         await self.turns.put(
             TurnInput(
                 session_id=self.session_id,
@@ -480,6 +493,10 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         if turn.streaming:
             await on_event("stream_end", {"request_id": turn.request_id})
+        await broadcast.apublish_event(
+            "message",
+            {"direction": "out", "session_id": turn.session_id, "agent_id": turn.agent_id, "content": text},
+        )
         await self.session_frame(
             turn.session_id,
             frames.response(
@@ -720,6 +737,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     HANDLERS = {
         "hello": on_hello,
+        "join": on_join,
         "leave": on_leave,
         "ping": on_ping,
         "pong": on_pong,

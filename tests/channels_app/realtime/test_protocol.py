@@ -133,3 +133,23 @@ async def test_leave_closes_the_session_and_it_cannot_be_resumed(gateway, connec
     again = await client.hello(session_id=ok["session_id"])
     assert again["resumed"] is False
     assert again["session_id"] != ok["session_id"]
+
+
+async def test_the_legacy_join_frame_is_answered_joined(gateway, connect):
+    client = await connect()
+    await client.send({"type": "join", "agent_id": "helper", "min_version": 1, "max_version": 1})
+    frame = await client.recv()
+    assert frame["type"] == "joined"
+    assert frame["presence"] == []
+    assert frame["session_id"]
+
+
+async def test_observers_see_message_events_in_and_out(gateway, connect):
+    observer = await connect()
+    await observer.send({"type": "events.subscribe"})
+    await observer.recv_type("events.subscribed")
+    client = await connect()
+    await client.hello()
+    await client.send({"type": "message", "content": "watched"})
+    seen = [await observer.recv_type("message") for _ in range(2)]
+    assert [(e["data"]["direction"], e["data"]["content"]) for e in seen] == [("in", "watched"), ("out", "watched")]
