@@ -84,3 +84,15 @@ def test_lists_search_and_filter_configuration(api):
     assert names == ["alpha"]
     assert [row["name"] for row in api.get("/api/v1/agents/?search=bet").json()["results"]] == ["beta"]
     assert [row["name"] for row in api.get("/api/v1/agents/?ordering=-name").json()["results"]] == ["beta", "alpha"]
+
+
+def test_a_time_bound_with_any_valid_offset_filters_in_utc(reader, instances):
+    InboundEvent.objects.create(instance=instances[0], dedupe_key="now", status="done")
+    far_east = reader.get("/api/v1/inbound-events/?received_after=1465-08-07T23:03:49%2B23:45")
+    assert far_east.status_code == 200
+    assert [row["dedupe_key"] for row in far_east.json()["results"]] == ["now"]
+
+
+def test_a_time_bound_at_the_edge_of_the_calendar_is_not_a_server_error(reader, instances):
+    assert reader.get("/api/v1/inbound-events/?received_after=0001-01-01T00:00%2B05:00").status_code == 200
+    assert reader.get("/api/v1/inbound-events/?received_before=9999-12-31T23:59-05:00").status_code == 200
