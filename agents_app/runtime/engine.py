@@ -161,7 +161,7 @@ async def _run(
                 model=model,
                 reason=exc.reason,
             ) from exc
-        provider = provider_for(route, config)
+        provider = await provider_for(route, config)
         record.model, record.provider = route.model, provider.name
         turns = list(history) if agent.memory else []
         turn = _Turn(

@@ -52,6 +52,10 @@ class AnthropicProvider:
     def __init__(self, client: anthropic.AsyncAnthropic) -> None:
         self.client = client
 
+    async def aclose(self) -> None:
+        """Close the HTTP pool (called when the owning event loop shuts down)."""
+        await self.client.close()
+
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,

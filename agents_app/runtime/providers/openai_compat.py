@@ -58,6 +58,10 @@ class OpenAIProvider:
         self.official = official
         self.name = "openai" if official else "openai-compatible"
 
+    async def aclose(self) -> None:
+        """Close the HTTP pool (called when the owning event loop shuts down)."""
+        await self.client.close()
+
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": request.model,

@@ -1,0 +1,35 @@
+"""SDK clients live as long as their event loop: the pipeline's per-turn loops must not leak connections."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from agents_app.models import Agent
+from agents_app.runtime import run_agent
+from agents_app.runtime.providers.clients import open_client_count
+from tests.fakes.fake_openai import FakeOpenAI
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to count descriptors")
+def test_turns_on_fresh_loops_close_their_clients_and_sockets(fake_openai: FakeOpenAI) -> None:
+    agent = Agent.objects.create(name="support", model="llama3", base_url=fake_openai.base_url)
+    async_to_sync(run_agent)(agent, [], "warm up")
+    before = open_descriptors()
+
+    with ThreadPoolExecutor(4) as pool:
+        texts = list(pool.map(lambda i: async_to_sync(run_agent)(agent, [], f"m{i}").text, range(40)))
+
+    assert texts == ["ok"] * 40
+    assert open_client_count() == 0
+    # 40 leaked sockets would show; the pool threads keep their own database connections (a few descriptors each).
+    assert open_descriptors() - before < 20
