@@ -15,11 +15,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from channels_app.realtime.auth import GatewayAuthMiddleware  # noqa: E402
+from channels_app.webhooks.asgi import WebhookFastPath  # noqa: E402
 from channels_app.ws_urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # /webhooks/<instance>/ skips the middleware chain (see channels_app/webhooks/asgi.py).
+        "http": WebhookFastPath(django_asgi_app),
         # Token and Origin are resolved before the consumer runs; a failure becomes hello_error + close 4003.
         "websocket": GatewayAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }

@@ -28,11 +28,12 @@ from channels_app.adapters import (
     MalformedPayload,
     NotConfigured,
     VerificationError,
-    get_adapter,
 )
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import intake, ratelimit
+from channels_app.webhooks import ratelimit
+from channels_app.webhooks.instances import Resolved, instances
+from channels_app.webhooks.writer import writer
 
 logger = logging.getLogger(__name__)
 
@@ -47,63 +48,70 @@ def _reply(reply: HttpReply) -> HttpResponse:
     return response
 
 
-def _reject(
-    instance: ChannelInstance, status: int, reason: str, body: dict, headers: dict | None = None
-) -> HttpResponse:
+def _rejected(instance: ChannelInstance, status: int, reason: str) -> None:
+    """Log and publish a rejection (sync: publishing registers an after-commit callback)."""
     logger.info("webhook %s rejected (%s): %s", instance.name, status, reason)
     publish(EventType.INBOUND_REJECTED, instance=instance.name, status=status, reason=reason)
+
+
+async def _reject(
+    instance: ChannelInstance, status: int, reason: str, body: dict, headers: dict | None = None
+) -> HttpResponse:
+    # Off the event loop and off the shared thread-sensitive thread: rejections must not queue behind acks.
+    await sync_to_async(_rejected, thread_sensitive=False)(instance, status, reason)
     response = JsonResponse(body, status=status)
     for key, value in (headers or {}).items():
         response[key] = value
     return response
 
 
-def _lookup(name: str) -> tuple[ChannelInstance | None, Adapter | None]:
-    instance = ChannelInstance.objects.filter(name=name, enabled=True).first()
-    if instance is None:
-        return None, None
-    return instance, get_adapter(instance)
+async def _resolve(name: str) -> Resolved:
+    """The instance behind the URL: from the short-lived cache, else one query off the event loop."""
+    cached = instances.cached(name)
+    if cached is not None:
+        return cached
+    return await sync_to_async(instances.load, thread_sensitive=False)(name)
 
 
-def _handle_post(
+async def _handle_post(
     instance: ChannelInstance, adapter: Adapter, body: bytes, headers: Any
 ) -> tuple[HttpResponse, list[int], float]:
-    """The synchronous core: returns the response, the accepted event ids, and how long the caller may wait."""
+    """Verify, parse and store in the event loop (all CPU-cheap); the insert is the group-commit writer's.
+
+    Returns the response, the accepted event ids, and how long the caller may wait for the reply.
+    """
     try:
         adapter.verify(body, headers)
     except (VerificationError, NotConfigured) as exc:
-        return _reject(instance, 401, str(exc), UNAUTHORIZED), [], 0.0
+        return await _reject(instance, 401, str(exc), UNAUTHORIZED), [], 0.0
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):
-        return (
-            _reject(instance, 400, "body is not a JSON object", {"error": "malformed body"}, adapter.malformed_headers),
-            [],
-            0.0,
+        response = await _reject(
+            instance, 400, "body is not a JSON object", {"error": "malformed body"}, adapter.malformed_headers
         )
+        return response, [], 0.0
     handshake = adapter.handshake(payload)
     if handshake is not None:
         return _reply(handshake), [], 0.0
     allowed, retry_in = ratelimit.instance_allowed(instance.name, instance.options or {})
     if not allowed:
-        return (
-            _reject(
-                instance, 429, "instance rate limit", {"error": "rate limited"}, {"Retry-After": str(int(retry_in) + 1)}
-            ),
-            [],
-            0.0,
-        )
+        headers_out = {"Retry-After": str(int(retry_in) + 1)}
+        return await _reject(instance, 429, "instance rate limit", {"error": "rate limited"}, headers_out), [], 0.0
     try:
         messages = adapter.parse(payload, headers)
         statuses = adapter.parse_statuses(payload)
     except MalformedPayload as exc:
-        return _reject(instance, 400, str(exc), {"error": f"malformed body: {exc}"}, adapter.malformed_headers), [], 0.0
+        response = await _reject(
+            instance, 400, str(exc), {"error": f"malformed body: {exc}"}, adapter.malformed_headers
+        )
+        return response, [], 0.0
     if not messages and not statuses:
         return HttpResponse(b"", status=200), [], 0.0  # authentic but not for us: 200 so it is not retried
     try:
-        result = intake.store(instance, messages, statuses)
+        result = await writer.store(instance, messages, statuses)
     except DatabaseError:
         logger.exception("webhook %s: could not store the delivery", instance.name)
         return JsonResponse({"error": "temporarily unavailable"}, status=503, headers={"Retry-After": "5"}), [], 0.0
@@ -131,14 +139,15 @@ def _finished_reply(event_ids: list[int]) -> dict[str, Any] | None:
 @csrf_exempt
 async def webhook(request: HttpRequest, name: str) -> HttpResponse:
     """One URL per channel instance; the instance's platform picks the adapter."""
-    instance, adapter = await sync_to_async(_lookup)(name)
+    resolved = await _resolve(name)
+    instance, adapter = resolved.instance, resolved.adapter
     if instance is None or adapter is None:
         return JsonResponse(NOT_FOUND, status=404)
     if request.method == "GET":
         try:
             reply = adapter.verify_get(request.GET)
         except (HandshakeRefused, NotConfigured) as exc:
-            return await sync_to_async(_reject)(instance, 403, str(exc), {"error": "forbidden"})
+            return await _reject(instance, 403, str(exc), {"error": "forbidden"})
         if reply is None:
             return JsonResponse({"error": "method not allowed"}, status=405, headers={"Allow": "POST"})
         return _reply(reply)
@@ -154,14 +163,14 @@ async def webhook(request: HttpRequest, name: str) -> HttpResponse:
     except RequestDataTooBig:
         body = b"x" * (limit + 1)
     if len(body) > limit:
-        return await sync_to_async(_reject)(instance, 413, "body over the size limit", {"error": "payload too large"})
-    response, accepted, wait = await sync_to_async(_handle_post)(instance, adapter, body, request.headers)
+        return await _reject(instance, 413, "body over the size limit", {"error": "payload too large"})
+    response, accepted, wait = await _handle_post(instance, adapter, body, request.headers)
     if not accepted or wait <= 0:
         return response
     # The caller asked for the reply in this response (generic webhook `reply.wait` / `Prefer: wait=N`).
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        finished = await sync_to_async(_finished_reply)(accepted)
+        finished = await sync_to_async(_finished_reply, thread_sensitive=False)(accepted)
         if finished is not None:
             return JsonResponse(finished, status=200)
         await asyncio.sleep(0.05)

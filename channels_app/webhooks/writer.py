@@ -1,0 +1,169 @@
+"""Group commit for webhook intake: one writer thread stores many pending deliveries in one transaction.
+
+Why: the acknowledgement must wait for the insert (stored before ack), and on SQLite every write transaction
+takes the one database write lock. One transaction per request made concurrent requests and the pipeline's
+workers queue on that lock, and each request also hopped to a fresh worker thread and database connection.
+Here requests only enqueue and await; the writer takes everything pending, opens one transaction, stores
+each delivery under its own savepoint (its duplicates and failures stay its own), commits once, and only
+then settles each request with its own result. A request whose delivery was not committed gets the
+exception (→ 503, the platform redelivers); none is ever told "stored" before the commit returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+
+from channels_app.adapters.base import DeliveryStatus, InboundMessage
+from channels_app.models import ChannelInstance
+from channels_app.webhooks import intake
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BATCH = 256
+DEFAULT_TIMEOUT = 10.0
+
+
+class IntakeTimeout(DatabaseError):
+    """The writer did not answer in time; the delivery may or may not be stored (redelivery is deduplicated)."""
+
+
+@dataclass
+class _Job:
+    instance: ChannelInstance
+    messages: Sequence[InboundMessage]
+    statuses: Sequence[DeliveryStatus]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[intake.IntakeResult]
+    outcome: intake.IntakeResult | BaseException | None = field(default=None)
+
+
+def _settle(future: asyncio.Future[intake.IntakeResult], outcome: intake.IntakeResult | BaseException) -> None:
+    if future.done():  # the request gave up waiting (timeout or client gone)
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+class GroupCommitWriter:
+    """Owns one thread and its database connection; `store` is awaited from any event loop."""
+
+    def __init__(self, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    async def store(
+        self,
+        instance: ChannelInstance,
+        messages: Sequence[InboundMessage],
+        statuses: Sequence[DeliveryStatus] = (),
+        *,
+        timeout: float | None = None,
+    ) -> intake.IntakeResult:
+        """Store one delivery; returns once it is committed, raises DatabaseError when it was not."""
+        loop = asyncio.get_running_loop()
+        job = _Job(instance, messages, statuses, loop, loop.create_future())
+        self._ensure_started()
+        self._queue.put(job)
+        limit = timeout if timeout is not None else float(getattr(settings, "GATEWAY_INTAKE_TIMEOUT", DEFAULT_TIMEOUT))
+        try:
+            return await asyncio.wait_for(job.future, limit)
+        except TimeoutError:
+            raise IntakeTimeout(f"intake writer did not answer within {limit:g}s") from None
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="webhook-intake-writer", daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish what is queued, then end the thread (tests, graceful shutdown)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < self.max_batch:
+                    try:
+                        job = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    batch.append(job)
+                self.commit(batch)
+                if stop:
+                    return
+        finally:
+            connection.close()
+
+    def commit(self, batch: list[_Job]) -> None:
+        """Store `batch` in one transaction and settle every job; never raises."""
+        committed = False
+
+        def answer() -> None:
+            nonlocal committed
+            committed = True
+            self._settle_all(batch)
+
+        try:
+            with transaction.atomic():
+                for job in batch:
+                    job.outcome = self._store_one(job)
+                # Registered last, so it runs after the intake's hand-over callbacks: once a request is
+                # answered, its events are already queued to the workers (tests and `wait` rely on it).
+                transaction.on_commit(answer)
+        except Exception as exc:
+            if committed:  # a later after-commit callback failed; every delivery is stored and answered
+                logger.exception("webhook intake: an after-commit callback failed")
+                return
+            # BEGIN or COMMIT failed: nothing of this batch is stored.
+            logger.exception("webhook intake: a batch of %d deliveries was not stored", len(batch))
+            for job in batch:
+                job.outcome = exc
+            self._settle_all(batch)
+            connection.close()  # start the next batch on a fresh connection
+
+    @staticmethod
+    def _store_one(job: _Job) -> intake.IntakeResult | BaseException:
+        """One delivery; `intake.store` is atomic (a savepoint here), so its failure rolls back only itself."""
+        try:
+            return intake.store(job.instance, list(job.messages), list(job.statuses))
+        except Exception as exc:
+            logger.warning("webhook intake: delivery for %s not stored: %s", job.instance.name, exc)
+            return exc
+
+    @staticmethod
+    def _settle_all(batch: list[_Job]) -> None:
+        for job in batch:
+            outcome = job.outcome if job.outcome is not None else DatabaseError("delivery was not stored")
+            with contextlib.suppress(RuntimeError):  # that request's event loop is gone; nobody is waiting
+                job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+
+
+writer = GroupCommitWriter()
