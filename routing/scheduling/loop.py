@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ def _in_thread(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN2
     try:
         return function(*args, **kwargs)
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's own connections; a pooled thread would keep them open
 
 
 class EmbeddedScheduler:
@@ -74,6 +74,7 @@ class EmbeddedScheduler:
             finally:
                 close_old_connections()
             self._stop.wait(config.tick_seconds())
+        connections.close_all()
 
     def tick(self, now: datetime | None = None) -> list[int]:
         """Submit every schedule with a due time not seen yet; returns the ids submitted."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
 from routing.models import Schedule, ScheduleRun
@@ -21,7 +21,7 @@ def _execute_in_thread(run_id: int) -> None:
     try:
         schedule_run_execute(ScheduleRun.objects.get(pk=run_id))
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's own connections; a pooled thread would keep them open
 
 
 def schedule_run_now_enqueue(schedule: Schedule) -> ScheduleRun:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from routing.scheduling.loop import EmbeddedScheduler
 
@@ -68,7 +68,7 @@ class BackgroundServices:
         except Exception:  # the server must come up even if resuming fails; the error is logged
             log.exception("resuming unfinished inbound work failed")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread ends here; leave no connection behind
 
     @staticmethod
     def _drain_dispatcher(timeout: float) -> bool:

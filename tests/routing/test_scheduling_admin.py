@@ -19,13 +19,21 @@ def recorder():
     fake.stop()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_run_now_from_the_admin_delivers_and_shows_the_run(admin_client, recorder) -> None:
+@pytest.fixture
+def eager_celery():
+    from gatewaysite.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+def _schedule(recorder: PlatformRecorder) -> Schedule:
     agent = Agent.objects.create(name="reporter", model="echo")
     instance = ChannelInstance.objects.create(
         name="ops", platform="slack", credentials={"token": "xoxb-1", "signing_secret": "s"}, api_base_url=recorder.url
     )
-    schedule = Schedule.objects.create(
+    return Schedule.objects.create(
         name="standup",
         schedule="cron:0 9 * * 1-5",
         message="Standup time",
@@ -33,6 +41,12 @@ def test_run_now_from_the_admin_delivers_and_shows_the_run(admin_client, recorde
         instance=instance,
         channel_id="C1",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_now_from_the_admin_delivers_and_shows_the_run(admin_client, recorder, settings) -> None:
+    settings.REDIS_URL = ""  # embedded: the run executes on a background thread of the web process
+    schedule = _schedule(recorder)
 
     response = admin_client.post(
         "/admin/routing/schedule/", {"action": "run_schedules_now", "_selected_action": [schedule.pk]}, follow=True
@@ -51,3 +65,14 @@ def test_run_now_from_the_admin_delivers_and_shows_the_run(admin_client, recorde
 
     page = admin_client.get(f"/admin/routing/schedule/{schedule.pk}/change/").content.decode()
     assert "Standup time" in page and "sent" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_now_in_the_distributed_mode_goes_to_a_celery_worker(
+    admin_client, recorder, settings, eager_celery
+) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # only selects the Celery path; eager mode runs the task here
+    schedule = _schedule(recorder)
+    admin_client.post("/admin/routing/schedule/", {"action": "run_schedules_now", "_selected_action": [schedule.pk]})
+    assert recorder.sent_texts() == ["Standup time"]
+    assert ScheduleRun.objects.get().status == ScheduleRun.Status.SENT

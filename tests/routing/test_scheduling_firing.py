@@ -55,7 +55,7 @@ def make_schedule(recorder: PlatformRecorder, settings):
     return make
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_due_schedule_runs_its_agent_and_delivers_to_the_channel_and_thread(make_schedule, recorder) -> None:
     schedule = make_schedule("cron:0 9 * * *", thread_id="77")
     outcome = schedule_fire_due(schedule.pk, now=datetime(2026, 5, 1, 9, 0, 20, tzinfo=UTC))
@@ -73,7 +73,7 @@ def test_a_due_schedule_runs_its_agent_and_delivers_to_the_channel_and_thread(ma
     assert [m.role for m in session.messages.all()] == ["user", "assistant"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_due_time_fires_once_however_often_it_is_asked(make_schedule, recorder) -> None:
     schedule = make_schedule("every:60s")
     now = datetime(2026, 5, 1, 9, 0, 30, tzinfo=UTC)
@@ -107,7 +107,7 @@ def test_two_processes_firing_the_same_due_time_at_once_send_one_message(make_sc
     assert len(recorder.requests) == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_one_shot_schedule_fires_once_and_disables_itself(make_schedule, recorder) -> None:
     schedule = make_schedule("at:2026-05-01T11:00", timezone="Europe/Berlin")
     assert schedule_fire_due(schedule.pk, now=datetime(2026, 5, 1, 8, 59, tzinfo=UTC)).action == "not_due"
@@ -119,7 +119,7 @@ def test_a_one_shot_schedule_fires_once_and_disables_itself(make_schedule, recor
     assert len(recorder.requests) == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_skip_policy_ignores_a_due_time_missed_while_the_gateway_was_down(make_schedule, recorder) -> None:
     schedule = make_schedule("cron:0 9 * * *", missed_run_policy=Schedule.MissedRunPolicy.SKIP)
     started = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
@@ -131,7 +131,7 @@ def test_skip_policy_ignores_a_due_time_missed_while_the_gateway_was_down(make_s
     assert recorder.requests == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_run_once_policy_fires_the_latest_missed_due_time_once_on_start(make_schedule, recorder) -> None:
     schedule = make_schedule("cron:0 * * * *", missed_run_policy=Schedule.MissedRunPolicy.RUN_ONCE)
     started = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)  # down since 08:00: four hourly runs were missed
@@ -144,14 +144,14 @@ def test_run_once_policy_fires_the_latest_missed_due_time_once_on_start(make_sch
     assert len(recorder.requests) == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_due_time_before_the_schedule_existed_never_fires(make_schedule) -> None:
     schedule = make_schedule("cron:0 9 * * *", missed_run_policy=Schedule.MissedRunPolicy.RUN_ONCE)
     Schedule.objects.filter(pk=schedule.pk).update(created_at=datetime(2026, 5, 1, 9, 10, tzinfo=UTC))
     assert schedule_fire_due(schedule.pk, now=datetime(2026, 5, 1, 9, 15, tzinfo=UTC)).action == "not_due"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_rate_limited_send_is_retried_and_delivered_once(make_schedule, recorder) -> None:
     recorder.fail_next = 1
     schedule = make_schedule("every:60s")
@@ -161,7 +161,7 @@ def test_a_rate_limited_send_is_retried_and_delivered_once(make_schedule, record
     assert OutboundMessage.objects.get().attempts == 2
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_missing_credential_fails_the_run_and_is_recorded_on_the_instance(make_schedule, recorder) -> None:
     schedule = make_schedule("every:60s", credentials={})
     outcome = schedule_fire_due(schedule.pk, now=datetime(2026, 5, 1, 9, 0, 30, tzinfo=UTC))
@@ -171,7 +171,7 @@ def test_a_missing_credential_fails_the_run_and_is_recorded_on_the_instance(make
     assert recorder.requests == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_a_disabled_agent_fails_the_run_with_a_reason(make_schedule) -> None:
     schedule = make_schedule("every:60s")
     Agent.objects.update(enabled=False)
@@ -180,7 +180,7 @@ def test_a_disabled_agent_fails_the_run_with_a_reason(make_schedule) -> None:
     assert "disabled" in outcome.run.error
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_run_now_records_an_extra_run_and_delivers(make_schedule, recorder) -> None:
     schedule = make_schedule("cron:0 9 * * *")
     run = schedule_run_now(schedule)
@@ -188,7 +188,7 @@ def test_run_now_records_an_extra_run_and_delivers(make_schedule, recorder) -> N
     assert recorder.sent_texts() == ["Daily report please"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_an_abandoned_run_is_resumed_without_resending_what_was_sent(make_schedule, recorder) -> None:
     schedule = make_schedule("every:60s")
     run = ScheduleRun.objects.create(schedule=schedule, due_at=datetime(2026, 5, 1, 9, tzinfo=UTC), reply="Done")
@@ -207,7 +207,7 @@ def test_an_abandoned_run_is_resumed_without_resending_what_was_sent(make_schedu
     assert schedule_runs_resume() == 0
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_the_beat_task_fires_through_the_same_service(make_schedule, recorder) -> None:
     from routing.tasks import execute_schedule_run, fire_schedule
 
