@@ -278,7 +278,7 @@ async def _answer(turn: _Turn, *, live: bool) -> AsyncIterator[AgentEvent]:
                 result, error = outcome.result, outcome.error
             turn.record.tool_calls.append(ToolCallRecord(call.name, call.arguments, result, error))
             yield ToolFinished(call.name, result, error)
-            turn.messages.append(Message("tool", result, tool_call_id=call.id, name=call.name))
+            turn.messages.append(Message("tool", result, tool_call_id=call.id, name=call.name, is_error=error))
 
 
 async def _enforce(turn: _Turn, rules: Sequence[guardrails.Rule], user_message: str, text: str) -> tuple[str, bool]:

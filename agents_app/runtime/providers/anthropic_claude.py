@@ -25,7 +25,13 @@ def to_anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
         if message.role != "tool" and not message.content and not message.tool_calls:
             continue  # empty text blocks are rejected
         if message.role == "tool":
-            block = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": message.content}
+            block: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id,
+                "content": message.content,
+            }
+            if message.is_error:
+                block["is_error"] = True
             if out and out[-1]["role"] == "user" and isinstance(out[-1]["content"], list):
                 out[-1]["content"].append(block)
             else:

@@ -40,6 +40,7 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str = ""
     name: str = ""
+    is_error: bool = False  # a tool result that is an error message (Anthropic flags it to the model)
 
 
 @dataclass(slots=True)

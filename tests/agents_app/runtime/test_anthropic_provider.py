@@ -156,3 +156,12 @@ async def test_a_history_cut_to_start_with_a_reply_still_starts_with_a_user_turn
     agent = await make_agent(fake_anthropic)
     await run_agent(agent, [ChatTurn("assistant", "earlier reply"), ChatTurn("user", "")], "next")
     assert fake_anthropic.requests[0].body["messages"] == [{"role": "user", "content": "next"}]
+
+
+async def test_a_failed_tool_is_flagged_as_an_error_result(fake_anthropic: FakeAnthropic) -> None:
+    agent = await make_agent(fake_anthropic, tools=["tests.agents_app.sample_tools.explode"])
+    fake_anthropic.script(Reply(tool_calls=[("explode", {"reason": "no disk"})]), Reply(text="It failed."))
+    await run_agent(agent, [], "go")
+    result = fake_anthropic.requests[1].body["messages"][-1]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"] == "error: RuntimeError: no disk"
