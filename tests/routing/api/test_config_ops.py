@@ -103,3 +103,27 @@ def test_a_staff_session_may_use_the_browsable_api(staff_user, client):
     response = client.get("/api/v1/agents/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"Agent" in response.content
+
+
+def test_a_token_created_in_the_admin_is_shown_once_and_works(client, staff_user):
+    import re
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    root = get_user_model().objects.create_superuser("root", password="root-pass-123")
+    client.force_login(root)
+    response = client.post(
+        "/admin/api/apitoken/add/",
+        {"user": staff_user.pk, "name": "ci", "scope": "read", "expires_at_0": "", "expires_at_1": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    raw = re.search(r"(gw_[A-Za-z0-9_-]{20,})", response.content.decode()).group(1)
+    stored = ApiToken.objects.get(name="ci")
+    assert stored.key_hash != raw and raw.startswith(stored.key_prefix)
+    api_client = APIClient()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/v1/agents/").status_code == 200
+    assert api_client.post("/api/v1/agents/", {"name": "x"}, format="json").status_code == 403
+    assert raw not in client.get(f"/admin/api/apitoken/{stored.pk}/change/").content.decode()
