@@ -110,7 +110,7 @@ async def recv_type(ws: ClientConnection, type_: str) -> dict:
             return frame
 
 
-async def open_many(url: str, count: int, parallel: int = 50) -> list[ClientConnection]:
+async def open_many(url: str, count: int, parallel: int = 20) -> list[ClientConnection]:
     sem = asyncio.Semaphore(parallel)
 
     async def one() -> ClientConnection:

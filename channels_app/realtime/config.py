@@ -7,6 +7,7 @@ with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
@@ -75,7 +76,33 @@ def _override(name: str, value: object) -> object:
     return raw
 
 
+_cache: tuple[float, RealtimeConfig] | None = None
+
+
+def config_ttl() -> float:
+    """Seconds a process reuses the config it read (GATEWAY_WS_CONFIG_TTL; 0 reads the database every time).
+
+    Under tests the default is 0: test databases change between (and within) tests.
+    """
+    if hasattr(settings, "GATEWAY_WS_CONFIG_TTL"):
+        return float(settings.GATEWAY_WS_CONFIG_TTL)
+    default = 0.0 if getattr(settings, "TESTING", False) else 2.0
+    return float(os.environ.get("GATEWAY_WS_CONFIG_TTL") or default)
+
+
 def load_config() -> RealtimeConfig:
+    """The current config; re-read at most every config_ttl() seconds so a burst of connects costs one query."""
+    global _cache
+    ttl = config_ttl()
+    now = time.monotonic()
+    if ttl > 0 and _cache is not None and now - _cache[0] < ttl:
+        return _cache[1]
+    config = read_config()
+    _cache = (now, config)
+    return config
+
+
+def read_config() -> RealtimeConfig:
     """Read GatewaySettings (creating the row with defaults on first use) and apply overrides."""
     gs = GatewaySettings.load()
     push = {**PUSH_DEFAULTS, **(gs.push_options or {})}

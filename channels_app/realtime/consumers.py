@@ -90,7 +90,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frames.hello_error(self.auth.code, self.auth.message, next_step))
             await self.close(code=CLOSE_AUTH)
             return
-        self.admitted = await db(connections.admit)(self.connection_id, self.client_id, self.config.max_connections)
+        self.admitted, channels = await db(self._admit)()
         if not self.admitted:
             await self.accept()
             await self.send_frame(
@@ -106,10 +106,16 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         maintenance.ensure_running()
         # Join the groups before accepting, so a broadcast sent right after the handshake is never missed.
         await self.join(groups.ALL_CLIENTS)
-        if self.config.push_enabled:
-            await self.join_client_channels()
+        for name in channels:
+            await self.join(groups.push_group(name))
         await self.accept()
         self.ticker = asyncio.create_task(self.tick_forever())
+
+    def _admit(self) -> tuple[bool, list[str]]:
+        """One database hop at connect: take a lease, and list the identity's push channels to join."""
+        if not connections.admit(self.connection_id, self.client_id, self.config.max_connections):
+            return False, []
+        return True, push.client_channels(self.client_id) if self.config.push_enabled else []
 
     async def disconnect(self, code: int) -> None:
         if self.ticker is not None:

@@ -43,6 +43,7 @@ def servers(django_db_setup, django_db_blocker):
         "GATEWAY_WS_HEARTBEAT_INTERVAL": "2",
         "GATEWAY_WS_ACK_TIMEOUT": "2",
         "GATEWAY_WS_SERVER_BEAT": "2",
+        "GATEWAY_WS_CONFIG_TTL": "0",
     }
     ports = [free_port(), free_port()]
     procs = [start_daphne(env, f"tcp:port={p}:interface=127.0.0.1", p) for p in ports]

@@ -24,6 +24,7 @@ def fast_realtime(settings: Any) -> None:
     settings.GATEWAY_WS_HEARTBEAT_INTERVAL = 5.0
     settings.GATEWAY_WS_ACK_TIMEOUT = 5.0
     settings.GATEWAY_WS_SERVER_BEAT = 5.0
+    settings.GATEWAY_WS_CONFIG_TTL = 0  # tests change GatewaySettings between connects
     channel_layers.backends.clear()  # a fresh layer per test (the in-memory one keeps groups otherwise)
 
 
