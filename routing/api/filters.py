@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import django_filters
 from django.db.models import QuerySet
 
+from agents_app.models import AgentRun, GuardrailVerdict
 from channels_app.models import InboundEvent, OutboundMessage
 from routing.models import Session
 
@@ -58,3 +59,26 @@ class SessionFilter(django_filters.FilterSet):
     class Meta:
         model = Session
         fields = ["kind", "instance", "agent", "chat_id"]
+
+
+class AgentRunFilter(django_filters.FilterSet):
+    """`?agent=<name>&status=error&provider=openai&created_after=<ISO>&created_before=<ISO>`."""
+
+    agent = django_filters.CharFilter(field_name="agent_name")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AgentRun
+        fields = ["agent", "status", "provider", "model"]
+
+
+class GuardrailVerdictFilter(django_filters.FilterSet):
+    """`?guardrail=<name>&agent=<name>&verdict=fail&run=<id>`."""
+
+    guardrail = django_filters.CharFilter(field_name="guardrail_name")
+    agent = django_filters.CharFilter(field_name="agent_name")
+
+    class Meta:
+        model = GuardrailVerdict
+        fields = ["guardrail", "agent", "verdict", "run"]

@@ -19,6 +19,8 @@ router.register("schedules", config.ScheduleViewSet)
 router.register("sessions", activity.SessionViewSet)
 router.register("inbound-events", activity.InboundEventViewSet)
 router.register("outbound-messages", activity.OutboundMessageViewSet)
+router.register("agent-runs", activity.AgentRunViewSet)
+router.register("guardrail-verdicts", activity.GuardrailVerdictViewSet)
 
 singleton_actions = {"get": "retrieve", "put": "update", "patch": "partial_update"}
 

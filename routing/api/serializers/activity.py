@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agents_app.models import AgentRun, GuardrailVerdict
 from channels_app.models import InboundEvent, OutboundMessage
 from routing.models import Session, SessionMessage
 
@@ -87,5 +88,37 @@ class OutboundMessageSerializer(serializers.ModelSerializer):
             "platform_message_id",
             "created_at",
             "sent_at",
+        ]
+        read_only_fields = fields
+
+
+class GuardrailVerdictSerializer(serializers.ModelSerializer):
+    """A judge's verdict on one guardrail for one answer attempt."""
+
+    class Meta:
+        model = GuardrailVerdict
+        fields = ["id", "run", "agent_name", "guardrail_name", "verdict", "reason", "attempt", "created_at"]
+        read_only_fields = fields
+
+
+class AgentRunSerializer(serializers.ModelSerializer):
+    """One agent run: model, usage, tools, outcome (the runtime's audit record)."""
+
+    class Meta:
+        model = AgentRun
+        fields = [
+            "id",
+            "agent_name",
+            "model",
+            "provider",
+            "status",
+            "error",
+            "prompt_tokens",
+            "completion_tokens",
+            "model_calls",
+            "tool_calls",
+            "duration_ms",
+            "context",
+            "created_at",
         ]
         read_only_fields = fields

@@ -9,8 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agents_app.models import AgentRun, GuardrailVerdict
 from channels_app.models import InboundEvent, OutboundMessage
-from routing.api.filters import InboundEventFilter, OutboundMessageFilter, SessionFilter
+from routing.api.filters import (
+    AgentRunFilter,
+    GuardrailVerdictFilter,
+    InboundEventFilter,
+    OutboundMessageFilter,
+    SessionFilter,
+)
 from routing.api.serializers import activity as s
 from routing.models import Session
 
@@ -55,3 +62,21 @@ class OutboundMessageViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OutboundMessageSerializer
     filterset_class = OutboundMessageFilter
     ordering_fields = ["created_at", "sent_at", "id", "status"]
+
+
+class AgentRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every agent run with its usage and outcome; filter by agent, status, provider, model and time window."""
+
+    queryset = AgentRun.objects.all()
+    serializer_class = s.AgentRunSerializer
+    filterset_class = AgentRunFilter
+    ordering_fields = ["created_at", "id", "duration_ms", "prompt_tokens", "completion_tokens"]
+
+
+class GuardrailVerdictViewSet(viewsets.ReadOnlyModelViewSet):
+    """The guardrail audit trail: each judge verdict with its reason; filter by guardrail, agent, verdict, run."""
+
+    queryset = GuardrailVerdict.objects.all()
+    serializer_class = s.GuardrailVerdictSerializer
+    filterset_class = GuardrailVerdictFilter
+    ordering_fields = ["created_at", "id"]

@@ -162,3 +162,17 @@ def test_an_idle_session_expires_after_the_session_timeout(api, echo_agent):
     assert response.status_code == 404
     assert "expired" in response.json()["detail"]
     assert Session.objects.get(key=first["session_id"]).closed_at is not None
+
+
+def test_each_chat_turn_appears_in_the_agent_runs_and_guardrail_verdicts(api, reader, echo_agent):
+    from agents_app.models import Guardrail
+
+    Guardrail.objects.create(name="polite", description="Be polite.", agent=echo_agent)
+    api.post("/api/v1/agents/echoer/chat", {"message": "audit me"}, format="json")
+    runs = reader.get("/api/v1/agent-runs/?agent=echoer&status=ok").json()
+    assert runs["count"] == 1
+    assert runs["results"][0]["model"] == "echo"
+    assert reader.get("/api/v1/agent-runs/?agent=someone-else").json()["count"] == 0
+    verdicts = reader.get("/api/v1/guardrail-verdicts/?guardrail=polite").json()["results"]
+    assert [v["verdict"] for v in verdicts] == ["pass"]
+    assert verdicts[0]["run"] == runs["results"][0]["id"]
