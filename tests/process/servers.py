@@ -70,11 +70,13 @@ def prepare_embedded(env: dict[str, str | None], token: str) -> None:
     )
 
 
-def start_daphne(env: dict[str, str | None], endpoint: str, port: int) -> subprocess.Popen:
+def start_daphne(
+    env: dict[str, str | None], endpoint: str, port: int, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen:
     """Run daphne with `env` layered on ours; returns once the port accepts connections."""
     env = {"DJANGO_SETTINGS_MODULE": "gatewaysite.settings", **env}
     proc = subprocess.Popen(
-        [DAPHNE, "-e", endpoint, "--proxy-headers", "gatewaysite.asgi:application"],
+        [DAPHNE, "-e", endpoint, "--proxy-headers", *extra_args, "gatewaysite.asgi:application"],
         cwd=ROOT,
         env=child_env(env),
         stdout=subprocess.DEVNULL,

@@ -64,7 +64,10 @@ def tls_server(tmp_path_factory):
     prepare_embedded(env, TOKEN)
     cert, key = _self_signed(folder)
     port = free_port()
-    proc = start_daphne(env, endpoint("127.0.0.1", port, _Tls(cert, key)), port)
+    # Daphne's own message limit (1 MiB by default) raised, so the gateway's max_payload check answers oversize frames.
+    big = str(16 * 1024 * 1024)
+    limits = ("--websocket-max-message-size", big, "--websocket-max-frame-size", big)
+    proc = start_daphne(env, endpoint("127.0.0.1", port, _Tls(cert, key)), port, limits)
     context = ssl.create_default_context(cafile=str(cert))
     yield f"wss://127.0.0.1:{port}/ws", context
     stop(proc)
@@ -91,6 +94,29 @@ async def test_a_wss_client_connects_with_a_self_signed_certificate(tls_server):
         frames = [json.loads(await ws.recv()) for _ in range(2)]
         assert [f["status"] for f in frames] == ["accepted", "final"]
         assert frames[1]["content"] == "over TLS"
+
+
+async def test_an_oversize_frame_gets_an_error_frame_from_a_real_server_and_the_socket_stays_up(tls_server):
+    url, context = tls_server
+    async with connect(f"{url}?token={TOKEN}", ssl=context, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "message", "content": "x" * (2 * 1024 * 1024)}))
+        frame = json.loads(await ws.recv())
+        assert frame["code"] == "payload_too_large"
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await ws.recv()) == {"type": "pong"}
+
+
+async def test_a_binary_frame_and_garbage_get_error_frames_from_a_real_server(tls_server):
+    url, context = tls_server
+    async with connect(f"{url}?token={TOKEN}", ssl=context) as ws:
+        await ws.send(b"\x00\x01")
+        assert json.loads(await ws.recv())["code"] == "binary_not_supported"
+        await ws.send("[1, 2]")
+        assert json.loads(await ws.recv())["code"] == "invalid_frame"
+        await ws.send("{oops")
+        assert json.loads(await ws.recv())["code"] == "invalid_json"
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await ws.recv()) == {"type": "pong"}
 
 
 async def test_a_plain_ws_client_cannot_talk_to_the_tls_port(tls_server):
