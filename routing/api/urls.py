@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
+from routing.api.views.tokens import AccessTokenDetailView, AccessTokenListView
 
 router = DefaultRouter()
 router.register("agents", config.AgentViewSet)
@@ -35,6 +36,8 @@ v1 = [
     path("config/export", operations.ConfigExportView.as_view(), name="config-export"),
     path("config/import", operations.ConfigImportView.as_view(), name="config-import"),
     path("status", operations.StatusView.as_view(), name="status"),
+    path("access-tokens", AccessTokenListView.as_view(), name="access-tokens"),
+    path("access-tokens/<slug:name>", AccessTokenDetailView.as_view(), name="access-token"),
     path("", include(router.urls)),
 ]
 

@@ -54,3 +54,19 @@ class YamlImportSerializer(serializers.Serializer):
     yaml = serializers.CharField(trim_whitespace=False, max_length=2_000_000, help_text="The gateway.yaml text.")
     dry_run = serializers.BooleanField(default=False, help_text="Only report what would change.")
     prune = serializers.BooleanField(default=False, help_text="Also delete objects absent from the document.")
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    """A scoped WebSocket/polling access token; `token` (the clear value) appears only in the creation answer."""
+
+    name = serializers.SlugField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=["read", "write", "admin"]),
+        allow_empty=False,
+        help_text="read/write/admin",
+    )
+    enabled = serializers.BooleanField(default=True)
+    prefix = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    token = serializers.CharField(read_only=True, required=False, help_text="Only in the answer to the creation.")

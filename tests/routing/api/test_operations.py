@@ -71,3 +71,21 @@ def test_status_counts_messages_per_platform_and_lists_instance_health(reader):
 
 def test_status_needs_credentials(anonymous):
     assert anonymous.get("/api/v1/status").status_code == 401
+
+
+def test_websocket_access_tokens_are_created_once_in_clear_and_then_only_described(api, reader):
+    from channels_app.realtime.auth import authenticate_token
+    from channels_app.realtime.config import load_config
+
+    created = api.post("/api/v1/access-tokens", {"name": "kiosk", "scopes": ["read", "write"]}, format="json")
+    assert created.status_code == 201, created.json()
+    raw = created.json()["token"]
+    assert authenticate_token(raw, load_config()).allows("write")
+    listed = api.get("/api/v1/access-tokens").json()
+    assert [t["name"] for t in listed] == ["kiosk"] and "token" not in listed[0]
+    assert api.post("/api/v1/access-tokens", {"name": "kiosk", "scopes": ["read"]}, format="json").status_code == 400
+    assert api.patch("/api/v1/access-tokens/kiosk", {"enabled": False}, format="json").json()["enabled"] is False
+    assert not authenticate_token(raw, load_config()).ok
+    assert reader.get("/api/v1/access-tokens").status_code == 403
+    assert api.delete("/api/v1/access-tokens/kiosk").status_code == 204
+    assert api.get("/api/v1/access-tokens/kiosk").status_code == 404
