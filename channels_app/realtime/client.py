@@ -54,6 +54,7 @@ class GatewayClient:
         backoff: tuple[float, float] = (0.2, 10.0),
         ssl_context: ssl.SSLContext | None = None,
         agent_handler: AgentHandler | None = None,
+        presence_interval: float = 15.0,
     ) -> None:
         self.url = url
         self.token = token
@@ -75,6 +76,8 @@ class GatewayClient:
         self._connected = asyncio.Event()
         self._closing = False
         self._seen_push: set[str] = set()
+        self.presence_interval = presence_interval
+        self._presence: asyncio.Task[None] | None = None
 
     # ---- connection ------------------------------------------------------------------------------------------------
 
@@ -112,10 +115,22 @@ class GatewayClient:
         self._connected.set()
         if self._reader is None or self._reader.done():
             self._reader = asyncio.create_task(self._read_forever())
+        if "presence" in self.capabilities and (self._presence is None or self._presence.done()):
+            self._presence = asyncio.create_task(self._beat_forever())
         return frame
+
+    async def _beat_forever(self) -> None:
+        """Keep the identity online: a presence.heartbeat every presence_interval (the gateway's timeout is 3x)."""
+        while not self._closing:
+            await asyncio.sleep(self.presence_interval)
+            with contextlib.suppress(ConnectionClosed, AssertionError):
+                if self._connected.is_set():
+                    await self.send({"type": "presence.heartbeat", "status": "online"})
 
     async def close(self) -> None:
         self._closing = True
+        if self._presence is not None:
+            self._presence.cancel()
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

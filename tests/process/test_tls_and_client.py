@@ -145,3 +145,14 @@ async def test_gateway_client_asks_reconnects_resumes_and_acks(tls_server):
             assert (await gw.next_event(timeout=10))["data"] == {"n": 2}
         await asyncio.sleep(0.3)
         assert gw._events.empty()  # each message handed over exactly once
+
+
+async def test_gateway_client_keeps_its_identity_online_with_presence_heartbeats(tls_server):
+    url, context = tls_server
+    kwargs = {"ssl_context": context, "capabilities": ("ack", "presence")}
+    async with GatewayClient(url, TOKEN, agent_id="helper", client_id="beater", presence_interval=0.2, **kwargs) as gw:
+        await gw.create_channel("lobby")
+        await gw.subscribe("lobby")
+        await asyncio.sleep(1.5)  # longer than the server's presence timeout (1 s)
+        online = [c["client_id"] for c in await gw.presence("lobby")]
+        assert online == ["beater"]
