@@ -11,6 +11,7 @@ client), so both doors behave alike; this one just does not stop at the middlewa
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse
 
+from channels_app.events import bind_event_loop
 from channels_app.webhooks.views import webhook
 
 logger = logging.getLogger(__name__)
@@ -70,8 +72,13 @@ class WebhookFastPath:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._bound = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._bound:
+            # Pipeline events go to consumers on this (the server's) loop; a sync view used to reveal it.
+            bind_event_loop(asyncio.get_running_loop())
+            self._bound = True
         match = self._match(scope)
         if match is None:
             await self.app(scope, receive, send)
