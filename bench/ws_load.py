@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
@@ -110,12 +111,24 @@ async def recv_type(ws: ClientConnection, type_: str) -> dict:
             return frame
 
 
+RETRIES = {"count": 0}
+
+
 async def open_many(url: str, count: int, parallel: int = 20) -> list[ClientConnection]:
+    """Open `count` sockets, `parallel` handshakes at a time; a handshake the loaded server drops is retried."""
     sem = asyncio.Semaphore(parallel)
 
     async def one() -> ClientConnection:
         async with sem:
-            return await connect(url, open_timeout=60, ping_interval=None)
+            for attempt in range(5):
+                try:
+                    return await connect(url, open_timeout=60, ping_interval=None)
+                except (OSError, InvalidMessage, TimeoutError):
+                    if attempt == 4:
+                        raise
+                    RETRIES["count"] += 1
+                    await asyncio.sleep(0.5)
+        raise AssertionError("unreachable")
 
     return await asyncio.gather(*(one() for _ in range(count)))
 
@@ -137,6 +150,7 @@ async def idle(server: Server, count: int) -> dict:
         "open_seconds": round(opened, 2),
         "server_rss_mib": round(after / 1024, 1),
         "kib_per_connection": round((after - before) / count, 1),
+        "handshake_retries": RETRIES["count"],
     }
 
 
