@@ -21,10 +21,10 @@ RECENT_ERRORS = 10
 def connection_count() -> int | None:
     """Live WebSocket connections across every server process (None when the WebSocket plane is not installed)."""
     try:
-        from channels_app.realtime.models import ConnectionLease
+        from channels_app.realtime.connections import live_count
     except ImportError:
         return None
-    return ConnectionLease.objects.count()
+    return live_count()
 
 
 def messages_per_platform() -> dict[str, dict[str, int]]:
