@@ -120,17 +120,34 @@ async def open_many(url: str, count: int, parallel: int = 20) -> list[ClientConn
 
     async def one() -> ClientConnection:
         async with sem:
-            for attempt in range(5):
-                try:
-                    return await connect(url, open_timeout=60, ping_interval=None)
-                except (OSError, InvalidMessage, TimeoutError):
-                    if attempt == 4:
-                        raise
-                    RETRIES["count"] += 1
-                    await asyncio.sleep(0.5)
-        raise AssertionError("unreachable")
+            return await open_one(url)
 
     return await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def open_one(url: str) -> ClientConnection:
+    for attempt in range(5):
+        try:
+            return await connect(url, open_timeout=60, ping_interval=None)
+        except (OSError, InvalidMessage, TimeoutError):
+            if attempt == 4:
+                raise
+            RETRIES["count"] += 1
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+async def settle(url: str) -> None:
+    """Wait until the server answers a ping quickly again (after a burst of connects or disconnects)."""
+    for _ in range(120):
+        ws = await open_one(url)
+        started = time.perf_counter()
+        await ws.send(json.dumps({"type": "ping"}))
+        await recv_type(ws, "pong")
+        await ws.close()
+        if time.perf_counter() - started < 0.05:
+            return
+        await asyncio.sleep(0.5)
 
 
 async def idle(server: Server, count: int) -> dict:
@@ -158,7 +175,7 @@ async def round_trip(server: Server, clients: int, messages: int) -> dict:
     latencies: list[float] = []
 
     async def client() -> None:
-        async with connect(server.url, ping_interval=None) as ws:
+        async with await open_one(server.url) as ws:
             await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "protocol_min": 1, "protocol_max": 1}))
             await recv_type(ws, "hello_ok")
             for n in range(messages):
@@ -228,7 +245,9 @@ async def main(args: argparse.Namespace) -> None:
     with Server(args.distributed) as server:
         if not args.skip_idle:
             print("idle:", json.dumps(await idle(server, args.idle)))
+            await settle(server.url)
         print("round trip:", json.dumps(await round_trip(server, args.clients, args.messages)))
+        await settle(server.url)
         print("fan-out:", json.dumps(await fanout(server, args.subscribers, args.publishes)))
 
 

@@ -135,7 +135,8 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     def _disconnect_db(self) -> None:
         connections.release(self.connection_id)
-        remote_agents.unregister(self.connection_id)
+        if self.role == "agent":
+            remote_agents.unregister(self.connection_id)
         for channel, seq in self.auto_acked.items():
             push.ack_through(self.client_id, channel, seq)
         if self.session_id:
