@@ -69,6 +69,7 @@ class AccessTokenDetailView(APIView):
         token.save(update_fields=["scopes", "enabled"])
         return Response(_shown(token))
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str) -> Response:
         get_object_or_404(AccessToken, name=name).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
