@@ -101,7 +101,8 @@ def _refresh_persistent_connections() -> None:
     at one: drop a persistent connection (CONN_MAX_AGE > 0, i.e. PostgreSQL here) that broke or expired. SQLite's
     non-persistent default is left alone (reconnecting per run would cost more than the whole turn)."""
     for conn in connections.all(initialized_only=True):
-        if conn.settings_dict.get("CONN_MAX_AGE"):
+        # Inside a caller's transaction the connection is in use by definition: closing it would break the caller.
+        if conn.settings_dict.get("CONN_MAX_AGE") and not conn.in_atomic_block:
             conn.close_if_unusable_or_obsolete()
 
 
