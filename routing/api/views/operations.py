@@ -6,14 +6,16 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing.api import services
+from routing.api.parsers import TextYamlParser, YamlTextParser
 from routing.api.permissions import AdminOnly
 from routing.api.renderers import YamlTextRenderer
 from routing.api.serializers.operations import (
@@ -87,9 +89,24 @@ class ConfigExportView(APIView):
 class ConfigImportView(APIView):
     """Apply a gateway.yaml (idempotent upsert), or with dry_run only report the changes it would make."""
 
-    @extend_schema(request=YamlImportSerializer, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    parser_classes = [JSONParser, FormParser, MultiPartParser, YamlTextParser, TextYamlParser]
+
+    @extend_schema(
+        request={"application/json": YamlImportSerializer, "application/yaml": OpenApiTypes.STR},
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="With a raw YAML body: only report the changes."),
+            OpenApiParameter("prune", bool, description="With a raw YAML body: delete what the file lacks."),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
-        body = YamlImportSerializer(data=request.data)
+        data = request.data
+        if isinstance(data, str):  # a raw YAML body: the flags come from the query string
+            data = {
+                "yaml": data,
+                **{key: request.query_params[key] for key in ("dry_run", "prune") if key in request.query_params},
+            }
+        body = YamlImportSerializer(data=data)
         body.is_valid(raise_exception=True)
         result = services.yaml_import(
             body.validated_data["yaml"], dry_run=body.validated_data["dry_run"], prune=body.validated_data["prune"]

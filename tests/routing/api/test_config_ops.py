@@ -127,3 +127,14 @@ def test_a_token_created_in_the_admin_is_shown_once_and_works(client, staff_user
     assert api_client.get("/api/v1/agents/").status_code == 200
     assert api_client.post("/api/v1/agents/", {"name": "x"}, format="json").status_code == 403
     assert raw not in client.get(f"/admin/api/apitoken/{stored.pk}/change/").content.decode()
+
+
+def test_a_raw_yaml_body_imports_with_flags_from_the_query_string(api):
+    dry = api.post("/api/v1/config/import?dry_run=true", YAML, content_type="application/yaml")
+    assert dry.status_code == 200, dry.json()
+    assert dry.json()["dry_run"] is True and not Agent.objects.exists()
+    applied = api.post("/api/v1/config/import", YAML.encode(), content_type="text/yaml")
+    assert applied.status_code == 200 and Agent.objects.filter(name="helper").exists()
+    broken = api.post("/api/v1/config/import", "agents: [", content_type="application/yaml")
+    assert broken.status_code == 400
+    assert broken.json()["errors"][0]["message"].startswith("YAML syntax error")
