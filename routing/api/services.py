@@ -64,9 +64,11 @@ def schedule_run_now(schedule: Any) -> Any:
     return resolve("schedule_run_now")(schedule)
 
 
-def yaml_export() -> str:
-    """The whole configuration as gateway.yaml text (secrets only as ${VAR} references)."""
-    result = resolve("yaml_export")()
+def yaml_export(agents: list[str] | None = None, channels: list[str] | None = None) -> str:
+    """The configuration as gateway.yaml text (secrets only as ${VAR} references); with names, only those objects
+    and what they refer to, like the admin's "export selected"."""
+    exporter = resolve("yaml_export")
+    result = exporter() if agents is None and channels is None else exporter(agents=agents, channels=channels)
     return result.as_yaml() if hasattr(result, "as_yaml") else str(result)
 
 

@@ -80,9 +80,20 @@ class ConfigExportView(APIView):
     permission_classes = [AdminOnly]
     renderer_classes = [JSONRenderer, YamlTextRenderer]
 
-    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("agents", str, description="Comma-separated agent names: export only these."),
+            OpenApiParameter("channels", str, description="Comma-separated channel names: export only these."),
+        ],
+        responses={(200, "application/yaml"): OpenApiTypes.STR},
+    )
     def get(self, request: Request) -> HttpResponse:
-        text = services.yaml_export()
+        def names(key: str) -> list[str] | None:
+            if key not in request.query_params:
+                return None
+            return [name.strip() for name in request.query_params[key].split(",") if name.strip()]
+
+        text = services.yaml_export(agents=names("agents"), channels=names("channels"))
         return HttpResponse(text, content_type="application/yaml; charset=utf-8")
 
 

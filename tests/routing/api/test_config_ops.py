@@ -138,3 +138,15 @@ def test_a_raw_yaml_body_imports_with_flags_from_the_query_string(api):
     broken = api.post("/api/v1/config/import", "agents: [", content_type="application/yaml")
     assert broken.status_code == 400
     assert broken.json()["errors"][0]["message"].startswith("YAML syntax error")
+
+
+def test_an_export_of_named_channels_carries_the_agents_they_route_to(api):
+    import yaml
+
+    api.post("/api/v1/config/import", {"yaml": YAML}, format="json")
+    api.post("/api/v1/agents/", {"name": "unrelated", "model": "echo"}, format="json")
+    exported = yaml.safe_load(api.get("/api/v1/config/export?channels=hooks").content)
+    assert list(exported["channels"]) == ["hooks"]
+    assert list(exported["agents"]) == ["helper"]
+    whole = yaml.safe_load(api.get("/api/v1/config/export").content)
+    assert set(whole["agents"]) == {"helper", "unrelated"}
