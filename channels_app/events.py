@@ -142,7 +142,7 @@ _publisher = _Publisher()
 def publish(kind: EventType, **data: Any) -> None:
     """Publish after the current transaction commits (immediately when none is open)."""
     message = envelope(kind, data)
-    transaction.on_commit(lambda: _publisher.submit(message))
+    transaction.on_commit(lambda: _publisher.submit(message), robust=True)
 
 
 def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:

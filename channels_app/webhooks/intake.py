@@ -118,7 +118,7 @@ def store(
             result.statuses += record_status(instance, status)
         if result.accepted:
             ids = list(result.accepted)
-            transaction.on_commit(lambda: hand_over(ids))
+            transaction.on_commit(lambda: hand_over(ids), robust=True)
     return result
 
 

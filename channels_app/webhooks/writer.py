@@ -123,12 +123,23 @@ class GroupCommitWriter:
             connection.close()
 
     def commit(self, batch: list[_Job]) -> None:
-        """Store `batch` in one transaction and settle every job; never raises."""
-        committed = False
+        """Store `batch` in one transaction and settle every job; never raises.
+
+        When the batch cannot commit (a constraint checked at COMMIT, such as the foreign key of an instance
+        deleted a moment ago, or a lost connection), each delivery is retried in its own transaction, so
+        one bad delivery costs the others nothing; whatever still fails is answered with its error.
+        """
+        if self._commit_together(batch) or len(batch) == 1:
+            return
+        for job in batch:
+            job.outcome = None
+            self._commit_together([job])
+
+    def _commit_together(self, batch: list[_Job]) -> bool:
+        """One transaction for `batch`; True when it committed (jobs settled), False when nothing was stored
+        (jobs settled with the error only when the batch is a single job)."""
 
         def answer() -> None:
-            nonlocal committed
-            committed = True
             self._settle_all(batch)
 
         try:
@@ -137,17 +148,15 @@ class GroupCommitWriter:
                     job.outcome = self._store_one(job)
                 # Registered last, so it runs after the intake's hand-over callbacks: once a request is
                 # answered, its events are already queued to the workers (tests and `wait` rely on it).
-                transaction.on_commit(answer)
-        except Exception as exc:
-            if committed:  # a later after-commit callback failed; every delivery is stored and answered
-                logger.exception("webhook intake: an after-commit callback failed")
-                return
-            # BEGIN or COMMIT failed: nothing of this batch is stored.
-            logger.exception("webhook intake: a batch of %d deliveries was not stored", len(batch))
-            for job in batch:
-                job.outcome = exc
-            self._settle_all(batch)
-            connection.close()  # start the next batch on a fresh connection
+                transaction.on_commit(answer, robust=True)
+        except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch is stored
+            logger.warning("webhook intake: a batch of %d deliveries was not stored: %s", len(batch), exc)
+            connection.close()  # the next attempt starts on a fresh connection
+            if len(batch) == 1:
+                batch[0].outcome = exc
+                self._settle_all(batch)
+            return False
+        return True
 
     @staticmethod
     def _store_one(job: _Job) -> intake.IntakeResult | BaseException:
