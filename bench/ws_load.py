@@ -76,6 +76,7 @@ class Server:
             self.env["GATEWAY_DATA_DIR"] = tempfile.mkdtemp(prefix="ws-bench-")
         self.env.setdefault("SECRET_KEY", "bench-secret-key")
         self.port = free_port()
+        self.log_path = Path(tempfile.gettempdir()) / f"ws_load-daphne-{self.port}.log"
 
     def __enter__(self) -> Server:
         subprocess.run([sys.executable, "-c", SETUP, TOKEN], cwd=ROOT, env=self.env, check=True)
@@ -85,7 +86,7 @@ class Server:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(self.log_path, "w"),  # noqa: SIM115 - lives as long as the server
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -93,7 +94,7 @@ class Server:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return self
             time.sleep(0.1)
-        raise RuntimeError("daphne did not start")
+        raise RuntimeError(f"daphne did not start; see {self.log_path}")
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
@@ -126,14 +127,14 @@ async def open_many(url: str, count: int, parallel: int = 20) -> list[ClientConn
 
 
 async def open_one(url: str) -> ClientConnection:
-    for attempt in range(5):
+    for attempt in range(10):
         try:
             return await connect(url, open_timeout=60, ping_interval=None)
         except (OSError, InvalidMessage, TimeoutError):
-            if attempt == 4:
+            if attempt == 9:
                 raise
             RETRIES["count"] += 1
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1 + attempt)
     raise AssertionError("unreachable")
 
 
@@ -243,6 +244,7 @@ async def main(args: argparse.Namespace) -> None:
     mode = "distributed (PostgreSQL + Redis)" if args.distributed else "embedded (SQLite + in-memory layer)"
     print(f"# ws_load — {mode}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     with Server(args.distributed) as server:
+        print(f"# server log: {server.log_path}")
         if not args.skip_idle:
             print("idle:", json.dumps(await idle(server, args.idle)))
             await settle(server.url)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from channels_app.realtime.config import RealtimeConfig, load_config
+from channels_app.realtime.config import RealtimeConfig, cached_config, load_config
 from channels_app.realtime.models import AccessToken
 
 READ, WRITE, ADMIN = "read", "write", "admin"
@@ -110,6 +110,22 @@ class GatewayAuthMiddleware:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope.get("type") == "websocket":
-            result, config = await database_sync_to_async(authenticate_scope)(scope)
+            checked = fast_path(scope)
+            if checked is None:
+                checked = await database_sync_to_async(authenticate_scope)(scope)
+            result, config = checked
             scope = {**scope, "gateway_auth": result, "gateway_config": config}
         return await self.inner(scope, receive, send)
+
+
+def fast_path(scope: dict[str, Any]) -> tuple[AuthResult, RealtimeConfig] | None:
+    """Decide without the database when the config is cached and the token is the gateway's own (connect bursts)."""
+    config = cached_config()
+    token = token_from_scope(scope)
+    if config is None or not token or not config.auth_token:
+        return None
+    if not hmac.compare_digest(token.encode(), config.auth_token.encode()):
+        return None  # maybe a scoped token: ask the database
+    if not origin_allowed(scope, config):
+        return AuthResult(False, code="origin_not_allowed", message="Origin not allowed"), config
+    return AuthResult(True, frozenset(ALL_SCOPES), "gateway"), config

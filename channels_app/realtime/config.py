@@ -102,6 +102,13 @@ def load_config() -> RealtimeConfig:
     return config
 
 
+def cached_config() -> RealtimeConfig | None:
+    """The config this process read less than config_ttl() ago, without touching the database (async-safe)."""
+    if _cache is None or config_ttl() <= 0 or time.monotonic() - _cache[0] >= config_ttl():
+        return None
+    return _cache[1]
+
+
 def read_config() -> RealtimeConfig:
     """Read GatewaySettings (creating the row with defaults on first use) and apply overrides."""
     gs = GatewaySettings.load()

@@ -153,3 +153,11 @@ async def test_observers_see_message_events_in_and_out(gateway, connect):
     await client.send({"type": "message", "content": "watched"})
     seen = [await observer.recv_type("message") for _ in range(2)]
     assert [(e["data"]["direction"], e["data"]["content"]) for e in seen] == [("in", "watched"), ("out", "watched")]
+
+
+async def test_with_a_cached_config_the_gateway_token_is_checked_without_the_database(gateway, connect, settings):
+    settings.GATEWAY_WS_CONFIG_TTL = 60
+    first = await connect()
+    assert (await first.hello())["type"] == "hello_ok"
+    wrong = await connect(token="not-it")
+    assert (await wrong.recv())["code"] == "auth_required"
