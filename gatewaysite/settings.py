@@ -131,7 +131,13 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
+    # Channels' in-memory layer with its O(n) expiry sweep throttled (channels_app/realtime/layers.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_app.realtime.layers.ThrottledInMemoryChannelLayer",
+            "CONFIG": {"capacity": 5000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

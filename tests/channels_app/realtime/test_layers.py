@@ -1,0 +1,39 @@
+"""The embedded channel layer: same behaviour as Channels' in-memory layer, expiry sweep throttled."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels_app.realtime.layers import ThrottledInMemoryChannelLayer
+
+
+async def test_it_delivers_group_messages_like_the_in_memory_layer():
+    layer = ThrottledInMemoryChannelLayer()
+    a, b = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("g", a)
+    await layer.group_add("g", b)
+    await layer.group_send("g", {"type": "x", "n": 1})
+    assert await layer.receive(a) == {"type": "x", "n": 1}
+    assert await layer.receive(b) == {"type": "x", "n": 1}
+
+
+async def test_expired_messages_are_still_dropped_after_the_sweep_interval():
+    layer = ThrottledInMemoryChannelLayer(clean_interval=0.05, expiry=0.01)
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "old"})
+    await asyncio.sleep(0.1)
+    layer._clean_expired()
+    assert channel not in layer.channels
+
+
+async def test_the_sweep_does_not_run_on_every_receive():
+    layer = ThrottledInMemoryChannelLayer(clean_interval=60, expiry=0.01)
+    busy, stale = await layer.new_channel(), await layer.new_channel()
+    await layer.send(busy, {"type": "first"})
+    await layer.receive(busy)  # the one sweep of this minute
+    await layer.send(stale, {"type": "will expire"})
+    await asyncio.sleep(0.05)
+    for n in range(3):
+        await layer.send(busy, {"type": "m", "n": n})
+        await layer.receive(busy)
+    assert stale in layer.channels  # not swept yet: no O(n) walk per receive
