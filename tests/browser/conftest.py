@@ -40,9 +40,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while it is open, which would
+# break asyncio.run() in the tests that run after this package; both fixtures end when tests/browser is done.
+@pytest.fixture(scope="package")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, seeded gateway serving HTTP and WebSocket on 127.0.0.1, stopped (by its pid) after the session."""
+    """A migrated, seeded gateway serving HTTP and WebSocket on 127.0.0.1, stopped (by its pid) after the package."""
     data_dir = tmp_path_factory.mktemp("browser-gateway")
     env = base_env(data_dir)
     subprocess.run(manage("migrate", "--noinput", "-v", "0"), cwd=ROOT, env=env, check=True, timeout=300)
@@ -57,7 +59,7 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)")
