@@ -201,24 +201,26 @@ async def round_trip(server: Server, clients: int, messages: int) -> dict:
 
 
 async def fanout(server: Server, subscribers: int, publishes: int) -> dict:
-    conns = await open_many(server.url, subscribers + 1)
-    publisher, subs = conns[0], conns[1:]
-    await publisher.send(json.dumps({"type": "channel.create", "channel": "fanout"}))
-    await recv_type(publisher, "channel.created")
+    creator = await open_one(server.url)
+    await creator.send(json.dumps({"type": "channel.create", "channel": "fanout"}))
+    await recv_type(creator, "channel.created")
+    await creator.close()
+    sem = asyncio.Semaphore(20)
 
-    async def subscribe(i: int, ws: ClientConnection) -> None:
-        await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "client_id": f"sub-{i}"}))
-        await recv_type(ws, "hello_ok")
-        await ws.send(json.dumps({"type": "channel.subscribe", "channel": "fanout"}))
-        await recv_type(ws, "channel.subscribed")
-
-    sem = asyncio.Semaphore(50)
-
-    async def limited(i: int, ws: ClientConnection) -> None:
+    async def subscriber(i: int) -> ClientConnection:
+        """Connect, hello and subscribe in one go (a socket left silent would be closed 4002 by the liveness check)."""
         async with sem:
-            await subscribe(i, ws)
+            ws = await open_one(server.url)
+            await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "client_id": f"sub-{i}"}))
+            await recv_type(ws, "hello_ok")
+            await ws.send(json.dumps({"type": "channel.subscribe", "channel": "fanout"}))
+            await recv_type(ws, "channel.subscribed")
+            return ws
 
-    await asyncio.gather(*(limited(i, ws) for i, ws in enumerate(subs)))
+    subs = await asyncio.gather(*(subscriber(i) for i in range(subscribers)))
+    await settle(server.url)
+    publisher = await open_one(server.url)
+    conns = [publisher, *subs]
     latencies: list[float] = []
     for n in range(publishes):
         sent = time.perf_counter()

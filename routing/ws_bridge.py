@@ -24,7 +24,8 @@ from agents_app.runtime import (
     stream_agent,
 )
 from agents_app.runtime import run_agent as runtime_run_agent
-from channels_app.realtime.remote_agents import RemoteAgentError, call_remote
+from channels_app.realtime import remote_agents
+from channels_app.realtime.remote_agents import LOOKUP, RemoteAgentError, call_remote
 from channels_app.realtime.turns import OnEvent, TurnError, TurnInput
 from routing import sessions
 from routing.models import RoutingRule, Session
@@ -49,7 +50,7 @@ async def resolve_agent(agent_id: str) -> str | None:
     return await database_sync_to_async(_resolve)(agent_id)
 
 
-def _load(turn: TurnInput) -> tuple[Agent | None, Session, list[ChatTurn]]:
+def _load(turn: TurnInput) -> tuple[Agent | None, Session, list[ChatTurn], str | None]:
     agent = Agent.objects.filter(name=turn.agent_id, enabled=True).first()
     session, _ = Session.objects.get_or_create(
         key=f"ws:{turn.session_id}",
@@ -61,7 +62,8 @@ def _load(turn: TurnInput) -> tuple[Agent | None, Session, list[ChatTurn]]:
         },
     )
     past = sessions.history(session)[-turn.max_messages :] if turn.max_messages else []
-    return agent, session, past
+    remote = remote_agents.handler_for(agent.name) if agent else None
+    return agent, session, past, remote
 
 
 def _record(session: Session, turn: TurnInput, reply_text: str, meta: dict[str, Any]) -> None:
@@ -81,6 +83,7 @@ async def answer(
     *,
     on_event: OnEvent | None = None,
     context: dict[str, Any] | None = None,
+    remote_target: str | None | object = LOOKUP,
 ) -> tuple[str, dict[str, Any]]:
     """Answer as `agent`: through its registered remote agent when one is connected, else the local runtime.
 
@@ -88,7 +91,11 @@ async def answer(
     """
     try:
         remote = await call_remote(
-            agent.name, message, history=[{"role": t.role, "content": t.content} for t in history], context=context
+            agent.name,
+            message,
+            history=[{"role": t.role, "content": t.content} for t in history],
+            context=context,
+            target=remote_target,
         )
     except RemoteAgentError as exc:
         raise TurnError("remote_agent_error", str(exc), retryable=True) from exc
@@ -124,10 +131,17 @@ async def _stream(
 
 async def run_turn(turn: TurnInput, on_event: OnEvent) -> str:
     """GATEWAY_WS_TURN_HANDLER: load the session's own history, answer, record both turns, return the reply."""
-    agent, session, past = await database_sync_to_async(_load)(turn)
+    agent, session, past, remote = await database_sync_to_async(_load)(turn)
     if agent is None:
         raise TurnError("agent_not_found", f"agent '{turn.agent_id}' is not available")
     context = {"channel": "websocket", "session_id": turn.session_id, "client_id": turn.client_id}
-    text, meta = await answer(agent, past, turn.content, on_event=on_event if turn.streaming else None, context=context)
+    text, meta = await answer(
+        agent,
+        past,
+        turn.content,
+        on_event=on_event if turn.streaming else None,
+        context=context,
+        remote_target=remote,
+    )
     await database_sync_to_async(_record)(session, turn, text, meta)
     return text

@@ -17,6 +17,8 @@ from django.utils import timezone
 from channels_app.realtime.connections import SERVER_ID, beat, server_ttl
 from channels_app.realtime.models import RemoteAgent
 
+LOOKUP = object()
+
 
 class RemoteAgentError(Exception):
     """The remote agent did not answer in time or answered with an error."""
@@ -55,9 +57,15 @@ async def call_remote(
     history: list[dict[str, str]] | None = None,
     context: dict[str, Any] | None = None,
     wait_seconds: float = 60.0,
+    target: str | None | object = LOOKUP,
 ) -> str | None:
-    """Send a turn to the registered remote agent and wait for its `agent_response`."""
-    target = await database_sync_to_async(handler_for)(agent_name)
+    """Send a turn to the registered remote agent and wait for its `agent_response`.
+
+    `target` is the handler's channel when the caller already looked it up (one database hop less), None for "no
+    remote agent"; by default it is looked up here.
+    """
+    if target is LOOKUP:
+        target = await database_sync_to_async(handler_for)(agent_name)
     layer = get_channel_layer()
     if target is None or layer is None:
         return None
