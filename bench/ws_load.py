@@ -115,17 +115,6 @@ async def recv_type(ws: ClientConnection, type_: str) -> dict:
 RETRIES = {"count": 0}
 
 
-async def open_many(url: str, count: int, parallel: int = 20) -> list[ClientConnection]:
-    """Open `count` sockets, `parallel` handshakes at a time; a handshake the loaded server drops is retried."""
-    sem = asyncio.Semaphore(parallel)
-
-    async def one() -> ClientConnection:
-        async with sem:
-            return await open_one(url)
-
-    return await asyncio.gather(*(one() for _ in range(count)))
-
-
 async def open_one(url: str) -> ClientConnection:
     for attempt in range(10):
         try:
@@ -151,20 +140,40 @@ async def settle(url: str) -> None:
         await asyncio.sleep(0.5)
 
 
+async def keepalive(ws: ClientConnection) -> None:
+    """What an idle client does: answer the server's heartbeat pings (a silent socket is closed 4002)."""
+    try:
+        async for raw in ws:
+            if json.loads(raw).get("type") == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+    except Exception:  # noqa: BLE001, S110 - closed at the end of the phase
+        pass
+
+
 async def idle(server: Server, count: int) -> dict:
     before = rss_kib(server.proc.pid)
     started = time.perf_counter()
-    conns = await open_many(server.url, count)
+    conns: list[ClientConnection] = []
+    tasks: list[asyncio.Task[None]] = []
+    sem = asyncio.Semaphore(20)
+
+    async def one() -> None:
+        async with sem:
+            ws = await open_one(server.url)
+            conns.append(ws)
+            tasks.append(asyncio.create_task(keepalive(ws)))
+
+    await asyncio.gather(*(one() for _ in range(count)))
     opened = time.perf_counter() - started
     await asyncio.sleep(1)
-    probe = conns[-1]
-    await probe.send(json.dumps({"type": "ping"}))
-    await recv_type(probe, "pong")
+    await settle(server.url)
     after = rss_kib(server.proc.pid)
+    still_open = sum(1 for task in tasks if not task.done())
     for ws in conns:
         await ws.close()
     return {
         "connections": count,
+        "still_open": still_open,
         "open_seconds": round(opened, 2),
         "server_rss_mib": round(after / 1024, 1),
         "kib_per_connection": round((after - before) / count, 1),

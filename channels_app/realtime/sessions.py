@@ -49,7 +49,8 @@ def open_session(
     """Resume `session_id` when it is alive and belongs to the same agent, else start a new one."""
     now = timezone.now()
     if session_id:
-        existing = WsSession.objects.filter(session_id=session_id, agent_id=agent_id).first()
+        # Only the token that opened a session may resume it (a leaked session id alone is not enough).
+        existing = WsSession.objects.filter(session_id=session_id, agent_id=agent_id, token_name=token_name).first()
         if existing is not None and _alive(existing, config):
             away_too_long = existing.disconnected_at is not None and existing.disconnected_at < now - timedelta(
                 seconds=config.reconnect_timeout

@@ -88,3 +88,17 @@ async def test_a_session_cannot_be_resumed_under_another_agent(gateway, connect)
     second = await connect()
     again = await second.hello(agent_id="other", session_id=ok["session_id"])
     assert again["resumed"] is False
+
+
+async def test_a_session_cannot_be_resumed_with_another_token(gateway, connect):
+    from channels_app.realtime.models import AccessToken
+
+    from .conftest import db_call
+
+    _, other_token = await db_call(AccessToken.issue, "someone-else", ["write"])
+    first = await connect()
+    ok = await first.hello()
+    second = await connect(token=other_token)
+    again = await second.hello(session_id=ok["session_id"])
+    assert again["resumed"] is False
+    assert again["session_id"] != ok["session_id"]
