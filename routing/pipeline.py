@@ -27,6 +27,7 @@ from agents_app.runtime import AgentError, run_agent
 from channels_app.adapters import Adapter, DeliveryError, InboundMessage, NotConfigured, Target, get_adapter
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
+from channels_app.webhooks.ingress import yield_to_acks
 from routing import dispatch, sessions
 from routing.resolver import resolve_agent
 
@@ -78,6 +79,7 @@ def process_event(event_id: int) -> None:
                     _finish(event, InboundEvent.Status.FAILED, "processing did not finish the event")
                     continue
                 seen.add(event.pk)
+                yield_to_acks()  # acknowledgements first: this event is stored, its reply can wait a moment
                 _process(event)
         # Re-check after releasing: an event stored while we held the lock must not be stranded.
         if not InboundEvent.objects.filter(conversation_key=key, status__in=UNFINISHED).exists():
@@ -117,6 +119,7 @@ def _process(event: InboundEvent) -> None:
     try:
         if not event.reply and not _answer(event, instance, adapter, message):
             return
+        yield_to_acks()
         ok = _deliver(event, instance, adapter, message)
     except Exception as exc:  # a bug or an outage: record it, leave nothing half-claimed
         logger.exception("inbound event %s failed", event.pk)
@@ -147,6 +150,7 @@ def _answer(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, me
         "inbound_event": event.pk,
         "sender": message.sender_id,
     }
+    yield_to_acks()
     try:
         reply = async_to_sync(run_agent)(route.agent, sessions.history(session), message.text, context)
     except AgentError as exc:

@@ -23,6 +23,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, JsonResponse
 
 from channels_app.events import bind_event_loop
+from channels_app.webhooks.ingress import gauge
 from channels_app.webhooks.views import webhook
 
 logger = logging.getLogger(__name__)
@@ -83,15 +84,23 @@ class WebhookFastPath:
         if match is None:
             await self.app(scope, receive, send)
             return
+        gauge.enter()  # background workers step aside until this is acknowledged (ingress.py)
+        try:
+            await self._serve(match["name"], scope, receive, send)
+        finally:
+            gauge.leave()
+
+    @staticmethod
+    async def _serve(name: str, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             body = await read_body(receive, settings.GATEWAY_MAX_BODY_BYTES)
         except Disconnected:
             return
         request = ASGIRequest(scope, io.BytesIO(body))
         try:
-            response = await webhook(request, match["name"])
+            response = await webhook(request, name)
         except Exception:
-            logger.exception("webhook %s: unhandled error", match["name"])
+            logger.exception("webhook %s: unhandled error", name)
             response = JsonResponse({"error": "internal error"}, status=500)
         await send_response(response, send)
 

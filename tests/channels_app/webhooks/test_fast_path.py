@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 
 from channels_app.models import InboundEvent
 from channels_app.webhooks.asgi import WebhookFastPath
+from channels_app.webhooks.ingress import gauge
 from tests.channels_app.support import body_of, fixture, slack_headers
 
 pytestmark = pytest.mark.usefixtures("fast_pipeline")
@@ -76,6 +77,21 @@ async def test_a_signed_delivery_is_stored_and_acknowledged_without_django(slack
     await sync_to_async(idle)()
     assert await InboundEvent.objects.acount() == 1
     assert len(fake_slack.posts()) == 1
+
+
+async def test_a_request_counts_as_in_flight_until_its_answer_is_sent(slack) -> None:
+    seen: list[int] = []
+
+    async def receive() -> dict:
+        seen.append(gauge.in_flight)
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict) -> None:
+        seen.append(gauge.in_flight)
+
+    scope = {"type": "http", "method": "POST", "path": "/webhooks/nope/", "headers": [], "query_string": b""}
+    await WebhookFastPath(Inner())(scope, receive, send)
+    assert seen == [1, 1, 1] and gauge.in_flight == 0
 
 
 async def test_other_paths_and_a_missing_slash_go_to_django(slack) -> None:
