@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,11 +132,24 @@ def fake_slack_process(urls: Any, commands: Any, results: Any) -> None:
             results.put(replies)
 
 
-async def offer(url: str, args: argparse.Namespace) -> tuple[dict[int, float], list[float], dict[int, int], float]:
-    """Send the deliveries; returns due times, ack latencies, status counts and the ack window."""
+@dataclass
+class Offered:
+    """What the client saw: each delivery's due time, ack latencies, status counts, the time it took, and
+    (offset from the start, latency) per delivery."""
+
+    due: dict[int, float]
+    acks: list[float]
+    statuses: dict[int, int]
+    window: float
+    timeline: list[tuple[float, float]]
+
+
+async def offer(url: str, args: argparse.Namespace) -> Offered:
+    """Send the deliveries at the asked rate (or as fast as the pool allows)."""
     due: dict[int, float] = {}
     acks: list[float] = []
     statuses: dict[int, int] = {}
+    timeline: list[tuple[float, float]] = []
     total = args.full_speed or int(args.rate * args.duration)
     connector = aiohttp.TCPConnector(limit=args.concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -156,6 +170,7 @@ async def offer(url: str, args: argparse.Namespace) -> tuple[dict[int, float], l
                 except (aiohttp.ClientError, TimeoutError):
                     status = 0
                 acks.append(time.monotonic() - when)
+                timeline.append((when - began, acks[-1]))
                 statuses[status] = statuses.get(status, 0) + 1
 
         began = time.monotonic()
@@ -170,7 +185,7 @@ async def offer(url: str, args: argparse.Namespace) -> tuple[dict[int, float], l
             tasks.append(asyncio.create_task(send(i, when)))
         await asyncio.gather(*tasks)
         window = time.monotonic() - began
-    return due, acks, statuses, window
+    return Offered(due, acks, statuses, window, sorted(timeline))
 
 
 def server_env(args: argparse.Namespace, data: str) -> dict[str, str]:
@@ -184,6 +199,8 @@ def server_env(args: argparse.Namespace, data: str) -> dict[str, str]:
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         env["GATEWAY_DISPATCH"] = "embedded"
+    if args.ack_only:
+        env["GATEWAY_DISPATCH"] = "off"  # store and acknowledge only: isolates the ack path from the pipeline
     return env
 
 
@@ -219,9 +236,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         url = f"http://127.0.0.1:{port}/webhooks/bench/"
         wait_until_up(port)
         load_before = os.getloadavg()
-        due, acks, statuses, window = asyncio.run(offer(url, args))
+        offered = asyncio.run(offer(url, args))
+        due, acks, statuses, window = offered.due, offered.acks, offered.statuses, offered.window
+        if args.latencies_csv:
+            lines = (f"{offset:.4f},{latency * 1000:.2f}\n" for offset, latency in offered.timeline)
+            Path(args.latencies_csv).write_text("".join(lines))
         total = len(due)
-        commands.put((total, args.drain))
+        commands.put((0 if args.ack_only else total, 0 if args.ack_only else args.drain))
         replies_raw = results.get(timeout=args.drain + 30)
         memory = sum(peak_memory_kb(p.pid) for p in processes)
         load_after = os.getloadavg()
@@ -278,6 +299,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="connections in the client's pool")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait for the last replies")
     parser.add_argument("--distributed", action="store_true", help="PostgreSQL + Redis + a Celery worker")
+    parser.add_argument("--latencies-csv", default="", help="write 'offset_s,ack_ms' per delivery to this file")
+    parser.add_argument("--ack-only", action="store_true", help="no pipeline: measure store-and-ack alone")
     parser.add_argument("--worker-threads", type=int, default=8, help="Celery worker threads (distributed)")
     print(json.dumps(run(parser.parse_args()), indent=2))
 
