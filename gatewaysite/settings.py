@@ -127,7 +127,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 60},
+            # redis-py 8 defaults socket_timeout to 5 s, the same as channels-redis' blocking-pop timeout: under load
+            # every idle consumer's receive() then raises TimeoutError and its socket is closed 1011. Give reads room.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 5000, "expiry": 60},
         }
     }
 else:
