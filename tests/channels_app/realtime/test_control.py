@@ -172,3 +172,49 @@ async def test_leases_of_a_dead_process_stop_counting(gateway, settings):
     await db_call(setup_dead)
     assert await db_call(connections.live_count) == 0
     assert await db_call(connections.admit, "c1", "", 1) is True
+
+
+async def test_message_abort_is_an_alias_of_abort(gateway, connect):
+    client = await connect()
+    await client.hello()
+    await client.send({"type": "message_abort", "scope": "session"})
+    frame = await client.recv()
+    assert frame["type"] == "no_active_turn"
+    assert frame["scope"] == "session"
+
+
+async def test_events_unsubscribe_stops_the_event_stream(gateway, connect):
+    observer = await connect()
+    await observer.send({"type": "events.subscribe"})
+    await observer.recv_type("events.subscribed")
+    await observer.send({"type": "events.unsubscribe"})
+    assert (await observer.recv_type("events.unsubscribed"))["ok"] is True
+    await get_channel_layer().group_send(
+        "gateway.events", {"type": "gateway.event", "payload": {"type": "message.received", "data": {}}}
+    )
+    assert await observer.nothing(0.3)
+
+
+async def test_agent_unregister_hands_turns_back_to_the_local_runtime(gateway, connect):
+    remote = await connect()
+    await remote.hello(role="agent")
+    await remote.send({"type": "agent.register", "agent_id": "helper"})
+    await remote.recv_type("agent.registered")
+    await remote.send({"type": "agent.unregister", "agent_id": "helper"})
+    assert (await remote.recv_type("agent.unregistered"))["ok"] is True
+    user = await connect()
+    await user.hello()
+    await user.send({"type": "message", "content": "local please"})
+    assert (await user.recv_until(lambda f: f.get("status") == "final"))["content"] == "local please"
+
+
+async def test_an_agent_response_without_a_request_gets_an_error(gateway, connect):
+    client = await connect()
+    await client.send({"type": "agent_response", "request_id": "never-sent", "content": "?"})
+    assert (await client.recv())["code"] == "unknown_request"
+
+
+async def test_registering_an_unknown_agent_is_refused(gateway, connect):
+    client = await connect()
+    await client.send({"type": "agent.register", "agent_id": "ghost"})
+    assert (await client.recv())["code"] == "agent_not_found"
