@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -10,6 +11,24 @@ from rest_framework.routers import DefaultRouter
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
 from routing.api.views.tokens import AccessTokenDetailView, AccessTokenListView
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The API's answer for a path it does not have; a missing trailing slash is redirected (GET) or named."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api-not-found":
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+            return JsonResponse(
+                {"detail": f"no API endpoint at {request.path}; did you mean {request.path}/ ?"}, status=404
+            )
+    return JsonResponse({"detail": f"no API endpoint at {request.path}; see /api/docs/"}, status=404)
+
 
 router = DefaultRouter()
 router.register("agents", config.AgentViewSet)
@@ -47,4 +66,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-redoc"),
+    # Anything else under /api/ is a JSON 404, not Django's HTML page: API clients always get JSON.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -96,3 +96,17 @@ def test_a_time_bound_with_any_valid_offset_filters_in_utc(reader, instances):
 def test_a_time_bound_at_the_edge_of_the_calendar_is_not_a_server_error(reader, instances):
     assert reader.get("/api/v1/inbound-events/?received_after=0001-01-01T00:00%2B05:00").status_code == 200
     assert reader.get("/api/v1/inbound-events/?received_before=9999-12-31T23:59-05:00").status_code == 200
+
+
+def test_an_unknown_api_path_is_a_json_404(anonymous):
+    response = anonymous.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("no API endpoint at /api/v1/no-such-thing/")
+
+
+def test_a_missing_trailing_slash_redirects_a_read_and_names_the_path_for_a_write(api):
+    read = api.get("/api/v1/agents?page_size=5")
+    assert read.status_code == 301 and read["Location"] == "/api/v1/agents/?page_size=5"
+    write = api.post("/api/v1/agents", {"name": "x"}, format="json")
+    assert write.status_code == 404
+    assert "did you mean /api/v1/agents/" in write.json()["detail"]
