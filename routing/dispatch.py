@@ -123,16 +123,22 @@ def embedded() -> EmbeddedDispatcher:
         return _embedded
 
 
-def submit(event_ids: list[int]) -> None:
-    """Queue inbound events for processing in the configured mode."""
+def submit(event_ids: list[int], *, background: bool = True) -> None:
+    """Queue inbound events for processing in the configured mode.
+
+    With Celery, `background` sends the task messages from the hand-off thread (the acknowledgement path);
+    the sweeps pass False so a worker that runs one and exits has sent everything it found.
+    """
     chosen = mode()
     if chosen == "off":
         return
     if chosen == "celery":
-        from routing.tasks import process_inbound
+        from routing.handoff import sender
 
-        for event_id in event_ids:
-            process_inbound.apply_async((event_id,))
+        if background:
+            sender.submit(list(event_ids))  # a background thread talks to the broker (handoff.py)
+        else:
+            sender.send_now(list(event_ids))
         return
     pool = embedded()
     for event_id in event_ids:

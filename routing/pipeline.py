@@ -51,7 +51,7 @@ def resume_unfinished(older_than: float = 0.0) -> int:
     )
     if ids:
         logger.info("resuming %d unfinished inbound events", len(ids))
-        dispatch.submit(ids)
+        dispatch.submit(ids, background=False)
     return len(ids)
 
 

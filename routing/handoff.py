@@ -1,0 +1,60 @@
+"""Celery hand-off off the acknowledgement path: one thread per process sends the task messages.
+
+Why: the intake writer hands new events over right after its commit, and a broker round trip per event
+(about a millisecond, far more on a loaded machine) made every batch's acknowledgements wait for the ones
+before it. The event is already stored, so sending its task a moment later changes nothing the platform
+sees; if this process dies first, the start-up resume (`resume_unfinished`) and a starting worker's sweep
+queue it again, and the pipeline's idempotent steps make any double send harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+logger = logging.getLogger(__name__)
+
+
+class TaskSender:
+    """A queue of event ids and the daemon thread that turns each into a `routing.process_inbound` task."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            self._queue.put(event_id)
+        self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="celery-handoff", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.send_now([self._queue.get()])
+
+    @staticmethod
+    def send_now(event_ids: list[int]) -> None:
+        """Send in the calling thread; a broker error is logged (the event stays stored for the sweep)."""
+        from routing.tasks import process_inbound
+
+        for event_id in event_ids:
+            try:
+                process_inbound.apply_async((event_id,))
+            except Exception:
+                logger.exception("could not queue inbound event %s; it stays stored for the sweep", event_id)
+
+    def pending(self) -> int:
+        """Ids not yet handed to the broker (tests, diagnostics)."""
+        return self._queue.qsize()
+
+
+sender = TaskSender()
