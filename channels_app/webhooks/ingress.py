@@ -5,16 +5,17 @@ acknowledges webhooks. A worker busy in Python makes each acknowledgement wait f
 per request. Acknowledgements are what a platform times out on; replies are already stored and can start a
 few milliseconds later. So workers call `yield_to_acks()` between steps: it returns at once when no
 acknowledgement is in flight, else waits until none is (bounded by GATEWAY_ACK_PRIORITY_WAIT seconds,
-default 0.02, 0 = off, so a steady stream of deliveries slows replies but never stops them).
+default 0.1, 0 = off, so a steady stream of deliveries slows replies but never stops them).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
 from django.conf import settings
 
-DEFAULT_WAIT = 0.02
+DEFAULT_WAIT = 0.1
 
 
 class IngressGauge:
@@ -53,5 +54,15 @@ gauge = IngressGauge()
 
 def yield_to_acks() -> None:
     """Let in-flight acknowledgements finish before this thread does more background work."""
-    wait = getattr(settings, "GATEWAY_ACK_PRIORITY_WAIT", None)
-    gauge.wait_quiet(DEFAULT_WAIT if wait is None else float(wait))
+    gauge.wait_quiet(_max_wait())
+
+
+def _max_wait() -> float:
+    """settings.GATEWAY_ACK_PRIORITY_WAIT, else the environment variable of that name, else the default."""
+    value = getattr(settings, "GATEWAY_ACK_PRIORITY_WAIT", None)
+    if value is None:
+        value = os.environ.get("GATEWAY_ACK_PRIORITY_WAIT")
+    try:
+        return DEFAULT_WAIT if value is None else float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_WAIT
