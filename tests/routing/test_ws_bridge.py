@@ -53,3 +53,22 @@ async def test_a_missing_agent_raises_a_turn_error():
     with pytest.raises(TurnError) as caught:
         await ws_bridge.run_turn(TurnInput(session_id="s2", agent_id="ghost", content="x"), _noop)
     assert caught.value.code == "agent_not_found"
+
+
+async def test_a_websocket_session_keeps_at_most_max_messages():
+    from channels_app.models import GatewaySettings
+
+    def setup() -> None:
+        Agent.objects.create(name="support", model="echo", memory=True)
+        gs = GatewaySettings.load()
+        gs.session_max_messages = 2
+        gs.save()
+
+    await database_sync_to_async(setup)()
+    for n in range(3):
+        turn = TurnInput(session_id="capped", agent_id="support", content=f"m{n}", max_messages=2)
+        await ws_bridge.run_turn(turn, _noop)
+    rows = await database_sync_to_async(list)(
+        SessionMessage.objects.filter(session__key="ws:capped").order_by("seq").values_list("role", "content")
+    )
+    assert rows == [("user", "m2"), ("assistant", "m2")]
