@@ -111,6 +111,25 @@ async def answer(
     return reply.text, {"model": reply.model, "refused": reply.refused}
 
 
+async def run_agent_or_remote(
+    agent: Agent, history: Sequence[ChatTurn], message: str, context: dict[str, Any] | None = None
+) -> AgentReply:
+    """Drop-in for `agents_app.runtime.run_agent` (same signature and result) that lets a connected remote agent answer.
+
+    The channel pipeline can call this instead of run_agent so "messages routed to that agent — from any channel — go
+    to it as frames and its replies go back through the pipeline". Raises AgentError like run_agent.
+    """
+    try:
+        remote = await call_remote(
+            agent.name, message, history=[{"role": t.role, "content": t.content} for t in history], context=context
+        )
+    except RemoteAgentError as exc:
+        raise AgentError(str(exc), agent=agent.name, model="remote", reason="unreachable") from exc
+    if remote is None:
+        return await runtime_run_agent(agent, history, message, context)
+    return AgentReply(text=remote, model="remote", agent=agent.name, provider="remote")
+
+
 async def _stream(
     agent: Agent, history: Sequence[ChatTurn], message: str, context: dict[str, Any] | None, on_event: OnEvent
 ) -> AgentReply:

@@ -218,3 +218,24 @@ async def test_registering_an_unknown_agent_is_refused(gateway, connect):
     client = await connect()
     await client.send({"type": "agent.register", "agent_id": "ghost"})
     assert (await client.recv())["code"] == "agent_not_found"
+
+
+async def test_the_pipeline_drop_in_lets_a_remote_agent_answer_a_channel_message(gateway, connect):
+    from agents_app.models import Agent
+    from agents_app.runtime import ChatTurn
+    from routing.ws_bridge import run_agent_or_remote
+
+    agent = await db_call(Agent.objects.get, name="helper")
+    assert (await run_agent_or_remote(agent, [], "local first")).text == "local first"
+    remote = await connect()
+    await remote.send({"type": "agent.register", "agent_id": "helper"})
+    await remote.recv_type("agent.registered")
+    pending = asyncio.create_task(
+        run_agent_or_remote(agent, [ChatTurn("user", "earlier")], "from telegram", {"channel": "telegram"})
+    )
+    request = await remote.recv_type("agent_request")
+    assert request["history"] == [{"role": "user", "content": "earlier"}]
+    assert request["context"] == {"channel": "telegram"}
+    await remote.send({"type": "agent_response", "request_id": request["request_id"], "content": "remote says hi"})
+    reply = await pending
+    assert (reply.text, reply.provider) == ("remote says hi", "remote")
