@@ -1,9 +1,10 @@
-"""Group commit for webhook intake: one writer thread stores many pending deliveries in one transaction.
+"""Group commit for webhook intake: a writer thread stores many pending deliveries in one transaction.
 
 Why: the acknowledgement must wait for the insert (stored before ack), and on SQLite every write transaction
 takes the one database write lock. One transaction per request made concurrent requests and the pipeline's
 workers queue on that lock, and each request also hopped to a fresh worker thread and database connection.
-Here requests only enqueue and await; the writer takes everything pending, opens one transaction, stores
+Here requests only enqueue and await; a writer (one on SQLite, GATEWAY_INTAKE_WRITERS, default 4, on
+PostgreSQL, where round trips rather than a lock bound one writer) takes everything pending, opens one transaction, stores
 each delivery under its own savepoint (its duplicates and failures stay its own), commits once, and only
 then settles each request with its own result. A request whose delivery was not committed gets the
 exception (→ 503, the platform redelivers); none is ever told "stored" before the commit returned.
@@ -56,13 +57,23 @@ def _settle(future: asyncio.Future[intake.IntakeResult], outcome: intake.IntakeR
 
 
 class GroupCommitWriter:
-    """Owns one thread and its database connection; `store` is awaited from any event loop."""
+    """Owns its writer threads (each with its own database connection); `store` is awaited from any loop."""
 
     def __init__(self, max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
+
+    @staticmethod
+    def thread_count() -> int:
+        """settings.GATEWAY_INTAKE_WRITERS, else 1 on SQLite (one write lock: more threads only queue on it)
+        and 4 on PostgreSQL (its commits run side by side; the unique keys still decide duplicates)."""
+        value = getattr(settings, "GATEWAY_INTAKE_WRITERS", None)
+        try:
+            return max(1, int(value)) if value is not None else (1 if connection.vendor == "sqlite" else 4)
+        except (TypeError, ValueError):
+            return 1
 
     async def store(
         self,
@@ -84,20 +95,23 @@ class GroupCommitWriter:
             raise IntakeTimeout(f"intake writer did not answer within {limit:g}s") from None
 
     def _ensure_started(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._threads and all(thread.is_alive() for thread in self._threads):
             return
         with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="webhook-intake-writer", daemon=True)
-                self._thread.start()
+            self._threads = [thread for thread in self._threads if thread.is_alive()]
+            for _ in range(self.thread_count() - len(self._threads)):
+                thread = threading.Thread(target=self._run, name="webhook-intake-writer", daemon=True)
+                thread.start()
+                self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Finish what is queued, then end the thread (tests, graceful shutdown)."""
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            self._queue.put(None)
+        """Finish what is queued, then end the threads (tests, graceful shutdown)."""
+        threads = [thread for thread in self._threads if thread.is_alive()]
+        for _ in threads:
+            self._queue.put(None)  # one stop mark per thread; each thread takes exactly one
+        for thread in threads:
             thread.join(timeout)
-        self._thread = None
+        self._threads = []
 
     def _run(self) -> None:
         try:
