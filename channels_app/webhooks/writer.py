@@ -5,9 +5,8 @@ takes the one database write lock. One transaction per request made concurrent r
 workers queue on that lock, and each request also hopped to a fresh worker thread and database connection.
 Here requests only enqueue and await; a writer (one on SQLite; GATEWAY_INTAKE_WRITERS, default 4, on
 PostgreSQL, where round trips rather than a lock bound a single writer) takes everything pending, opens one
-transaction, stores
-each delivery under its own savepoint (its duplicates and failures stay its own), commits once, and only
-then settles each request with its own result. A request whose delivery was not committed gets the
+transaction, stores each delivery under its own savepoint (its duplicates and failures stay its own),
+commits once, and only then settles each request with its own result. A request whose delivery was not committed gets the
 exception (→ 503, the platform redelivers); none is ever told "stored" before the commit returned.
 """
 
