@@ -165,6 +165,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue per deployment (or per test run) so processes sharing a Redis never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat also re-queues work that was stored but never finished (a lost task message, a broker outage): the
+# distributed counterpart of the embedded sweeper. The database scheduler copies this into a PeriodicTask.
+CELERY_BEAT_SCHEDULE = {
+    "gateway-sweep-unfinished": {"task": "routing.sweep_unfinished", "schedule": 60.0, "kwargs": {"older_than": 60.0}},
+}
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 REST_FRAMEWORK = {
