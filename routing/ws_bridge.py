@@ -7,10 +7,11 @@ routing.Session (key "ws:<session_id>", kind websocket): history is never shared
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from channels.db import database_sync_to_async
+from django.db.models import Max
+from django.utils import timezone
 
 from agents_app.models import Agent
 from agents_app.runtime import (
@@ -25,55 +26,87 @@ from agents_app.runtime import (
 )
 from agents_app.runtime import run_agent as runtime_run_agent
 from channels_app.realtime import remote_agents
+from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.remote_agents import LOOKUP, RemoteAgentError, call_remote
-from channels_app.realtime.turns import OnEvent, TurnError, TurnInput
-from routing import sessions
-from routing.models import RoutingRule, Session
+from channels_app.realtime.turns import OnEvent, TurnError, TurnInput, TurnReply
+from routing import ws_agents
+from routing.models import Session, SessionMessage
 
 
 def _resolve(agent_id: str) -> str | None:
-    if agent_id:
-        return agent_id if Agent.objects.filter(name=agent_id, enabled=True).exists() else None
-    # No agent named: a "websocket" channel instance may route its clients like any channel (default rule).
-    rule = (
-        RoutingRule.objects.filter(
-            instance__platform="websocket", instance__enabled=True, context=RoutingRule.Context.DEFAULT
-        )
-        .select_related("agent")
-        .first()
-    )
-    return rule.agent.name if rule and rule.agent.enabled else None
+    agent = ws_agents.enabled_agent(agent_id)
+    return agent.name if agent else None
 
 
 async def resolve_agent(agent_id: str) -> str | None:
     """The agent a hello names (or the websocket instance's default route); None when unknown or disabled."""
-    return await database_sync_to_async(_resolve)(agent_id)
+    if ws_agents.ttl() > 0:
+        cached = ws_agents.cached(agent_id)
+        if cached is not ws_agents.MISS:
+            return cached.name if cached else None  # no database hop at all while the answer is fresh
+    return await pooled(_resolve)(agent_id)
 
 
-def _load(turn: TurnInput) -> tuple[Agent | None, Session, list[ChatTurn], str | None]:
-    agent = Agent.objects.filter(name=turn.agent_id, enabled=True).first()
-    session, _ = Session.objects.get_or_create(
-        key=f"ws:{turn.session_id}",
-        defaults={
-            "kind": Session.Kind.WEBSOCKET,
-            "agent": agent,
-            "chat_id": turn.session_id,
-            "metadata": {"client_id": turn.client_id},
-        },
-    )
-    past = sessions.history(session)[-turn.max_messages :] if turn.max_messages else []
-    remote = remote_agents.handler_for(agent.name) if agent else None
+def _load(turn: TurnInput) -> tuple[Agent | None, Session | None, list[ChatTurn], str | None]:
+    """The turn's one read hop: the agent, the session's own routing.Session, its history, a remote handler.
+
+    The agent is read fresh here (not from the hello cache): it costs no extra hop, and a turn must never use a
+    stale row (an agent disabled, or deleted and recreated under the same name by another process).
+    """
+    agent = Agent.objects.filter(name=turn.agent_id, enabled=True).first() if turn.agent_id else None
+    if agent is None:
+        return None, None, [], None
+    key = f"ws:{turn.session_id}"
+    session = Session.objects.filter(key=key).first()
+    if session is None:
+        session, _ = Session.objects.get_or_create(
+            key=key,
+            defaults={
+                "kind": Session.Kind.WEBSOCKET,
+                "agent": agent,
+                "chat_id": turn.session_id,
+                "metadata": {"client_id": turn.client_id},
+            },
+        )
+    past: list[ChatTurn] = []
+    if turn.max_messages:
+        rows = list(
+            SessionMessage.objects.filter(session=session, role__in=("user", "assistant"))
+            .order_by("-seq")
+            .values_list("role", "content")[: turn.max_messages]
+        )
+        past = [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
+    remote = remote_agents.handler_for(agent.name)
     return agent, session, past, remote
 
 
-def _record(session: Session, turn: TurnInput, reply_text: str, meta: dict[str, Any]) -> None:
-    sessions.append_turns(
-        session,
-        [
-            ("user", turn.content, {"request_id": turn.request_id, "client_id": turn.client_id}),
-            ("assistant", reply_text, meta),
-        ],
-    )
+def _recorder(session: Session, turn: TurnInput, reply_text: str, meta: dict[str, Any]) -> Callable[[], None]:
+    """The history write, run by the consumer inside the transaction that stores the final frame.
+
+    Appends user + assistant turns after the session's last seq and drops the oldest beyond the session cap (the
+    same rule as routing.sessions.append_turns, with the cap the connection already read instead of a query).
+    """
+
+    def record() -> None:
+        last = SessionMessage.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0
+        SessionMessage.objects.bulk_create(
+            [
+                SessionMessage(
+                    session=session,
+                    seq=last + 1,
+                    role="user",
+                    content=turn.content,
+                    metadata={"request_id": turn.request_id, "client_id": turn.client_id},
+                ),
+                SessionMessage(session=session, seq=last + 2, role="assistant", content=reply_text, metadata=meta),
+            ]
+        )
+        newest = last + 2
+        if turn.max_messages and newest > turn.max_messages:
+            SessionMessage.objects.filter(session=session, seq__lte=newest - turn.max_messages).delete()
+        Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now())
+
+    return record
 
 
 async def answer(
@@ -148,10 +181,11 @@ async def _stream(
     return final
 
 
-async def run_turn(turn: TurnInput, on_event: OnEvent) -> str:
-    """GATEWAY_WS_TURN_HANDLER: load the session's own history, answer, record both turns, return the reply."""
-    agent, session, past, remote = await database_sync_to_async(_load)(turn)
-    if agent is None:
+async def run_turn(turn: TurnInput, on_event: OnEvent) -> TurnReply:
+    """GATEWAY_WS_TURN_HANDLER: load the session's own history (one hop), answer, and return the reply with its
+    history write, which the consumer stores in the same hop as the final frame."""
+    agent, session, past, remote = await pooled(_load)(turn)
+    if agent is None or session is None:
         raise TurnError("agent_not_found", f"agent '{turn.agent_id}' is not available")
     context = {"channel": "websocket", "session_id": turn.session_id, "client_id": turn.client_id}
     text, meta = await answer(
@@ -162,5 +196,4 @@ async def run_turn(turn: TurnInput, on_event: OnEvent) -> str:
         context=context,
         remote_target=remote,
     )
-    await database_sync_to_async(_record)(session, turn, text, meta)
-    return text
+    return TurnReply(text, _recorder(session, turn, text, meta))

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -33,7 +34,8 @@ from channels_app.realtime import (
 )
 from channels_app.realtime.auth import ADMIN, READ, WRITE, AuthResult, authenticate_scope
 from channels_app.realtime.config import RealtimeConfig
-from channels_app.realtime.turns import TurnError, TurnInput, agent_resolver, turn_handler
+from channels_app.realtime.dbhop import pooled
+from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, agent_resolver, turn_handler
 
 log = logging.getLogger(__name__)
 db = database_sync_to_async
@@ -313,7 +315,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         session_id = frame.get("session_id")
         if self.session_id:
             await self.leave_group(groups.session_group(self.session_id))
-        opened = await db(sessions.open_session)(
+        opened = await pooled(sessions.open_session)(
             session_id=session_id if isinstance(session_id, str) else None,
             agent_id=resolved,
             client_id=self.client_id,
@@ -414,7 +416,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         request_id = frame.get("request_id")
         request_id = str(request_id)[:128] if request_id not in (None, "") else ""
-        if request_id and not await db(sessions.claim_request)(self.session_id, request_id):
+        if request_id and not await pooled(sessions.claim_request)(self.session_id, request_id):
             await self.send_frame(
                 frames.response("duplicate", "Duplicate request.", self.session_id, request_id=request_id)
             )
@@ -471,7 +473,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         extra = {"request_id": turn.request_id} if turn.request_id else {}
         try:
             async with asyncio.timeout(self.config.turn_timeout):
-                text = await turn_handler()(turn, on_event)
+                result = await turn_handler()(turn, on_event)
         except asyncio.CancelledError:
             await self.session_frame(
                 turn.session_id,
@@ -498,22 +500,33 @@ class GatewayConsumer(AsyncWebsocketConsumer):
                 turn.session_id, frames.response("final", "", turn.session_id, outcome=outcome, **extra)
             )
             return
+        text, persist = (result.text, result.persist) if isinstance(result, TurnReply) else (result, None)
         if turn.streaming:
             await on_event("stream_end", {"request_id": turn.request_id})
         await broadcast.apublish_event(
             "message",
             {"direction": "out", "session_id": turn.session_id, "agent_id": turn.agent_id, "content": text},
         )
-        await self.session_frame(
-            turn.session_id,
-            frames.response(
-                "final", text, turn.session_id, outcome=frames.outcome_ok(), agent_id=turn.agent_id, **extra
-            ),
+        final = frames.response(
+            "final", text, turn.session_id, outcome=frames.outcome_ok(), agent_id=turn.agent_id, **extra
         )
+        try:
+            await self.session_frame(turn.session_id, final, before=persist)
+        except Exception:  # noqa: BLE001 - the turn was answered but not stored: say so, keep the queue running
+            log.exception("storing a turn failed in session %s", turn.session_id)
+            outcome = frames.outcome_error("storage_error", "the reply could not be stored", retryable=True)
+            await self.session_frame(
+                turn.session_id, frames.response("final", "", turn.session_id, outcome=outcome, **extra)
+            )
 
-    async def session_frame(self, session_id: str, frame: dict[str, Any]) -> None:
-        """Stamp, keep for resume, and send to whichever connection holds the session now (any process)."""
-        stamped = await db(sessions.append_frame)(session_id, frame)
+    async def session_frame(
+        self, session_id: str, frame: dict[str, Any], before: Callable[[], None] | None = None
+    ) -> None:
+        """Stamp, keep for resume, and send to whichever connection holds the session now (any process).
+
+        `before` is the turn's history write, stored in the same transaction (one hop on the plane's own pool).
+        """
+        stamped = await pooled(sessions.append_frame)(session_id, frame, before)
         await self.channel_layer.group_send(groups.session_group(session_id), {"type": "ws.frame", "frame": stamped})
 
     async def ws_frame(self, message: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ wire protocol needs so any process can resume a session a client opened on anoth
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -75,14 +76,24 @@ def open_session(
     return OpenedSession(session, False)
 
 
-def append_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    """Stamp the next cursor on a replayable frame and keep it for resume; other frames pass through unchanged."""
+def append_frame(session_id: str, frame: dict[str, Any], before: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Stamp the next cursor on a replayable frame and keep it for resume; other frames pass through unchanged.
+
+    `before` (the turn's history write) runs in the same transaction, so a turn costs one hop and its history and its
+    final frame are stored together or not at all. The cursor UPDATE comes first so SQLite takes its write lock at
+    the start (a read-then-write transaction could fail at once with "database is locked" instead of waiting).
+    """
     if frame.get("type") not in REPLAYABLE:
+        if before is not None:
+            with transaction.atomic():
+                before()
         return frame
     with transaction.atomic():
         updated = WsSession.objects.filter(session_id=session_id).update(
             cursor=F("cursor") + 1, last_activity_at=timezone.now()
         )
+        if before is not None:
+            before()
         if not updated:
             return frame
         session = WsSession.objects.select_for_update().get(session_id=session_id)

@@ -1,6 +1,7 @@
 """The seam between the WebSocket plane and whoever answers: channels_app never imports routing or agents_app.
 
-settings.GATEWAY_WS_TURN_HANDLER names an async callable `(TurnInput, on_event) -> str` (the reply text) and
+settings.GATEWAY_WS_TURN_HANDLER names an async callable `(TurnInput, on_event) -> str | TurnReply` (the reply text,
+or the text plus the history write to run in the same database hop as the final frame) and
 settings.GATEWAY_WS_AGENT_RESOLVER an async callable `(agent_id) -> str | None` (the agent's name, None if unknown).
 """
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 OnEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
-TurnHandler = Callable[["TurnInput", OnEvent], Awaitable[str]]
+TurnHandler = Callable[["TurnInput", OnEvent], Awaitable["str | TurnReply"]]
 AgentResolver = Callable[[str], Awaitable[str | None]]
 
 
@@ -30,6 +31,15 @@ class TurnInput:
     client_id: str = ""
     streaming: bool = False
     max_messages: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TurnReply:
+    """A reply whose recording is deferred: `persist` (sync, no arguments) runs inside the transaction that stores
+    the final `response` frame, so one turn's writes cost one database hop instead of two."""
+
+    text: str
+    persist: Callable[[], None] | None = None
 
 
 class TurnError(Exception):

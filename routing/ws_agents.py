@@ -1,0 +1,81 @@
+"""Which agent answers a WebSocket session, remembered for a few seconds so a turn does not query it every time.
+
+A hello and every turn need the agent (by name, or the websocket instance's default route). Those rows change rarely,
+so the answer is kept for GATEWAY_WS_AGENT_CACHE_TTL seconds (default 2). Saving or deleting an Agent, a RoutingRule
+or a ChannelInstance in this process clears the cache at once; other processes see the change within the TTL.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+
+from agents_app.models import Agent
+from channels_app.models import ChannelInstance
+from routing.models import RoutingRule
+
+_DEFAULT = ""  # cache key of "no agent named: the websocket instance's default rule"
+_cache: dict[str, tuple[float, Agent | None]] = {}
+_guard = threading.Lock()
+
+
+def ttl() -> float:
+    value = getattr(settings, "GATEWAY_WS_AGENT_CACHE_TTL", None)
+    if value is None:
+        value = os.environ.get("GATEWAY_WS_AGENT_CACHE_TTL", 2.0)
+    return float(value)
+
+
+def _query(agent_id: str) -> Agent | None:
+    if agent_id:
+        return Agent.objects.filter(name=agent_id, enabled=True).first()
+    rule = (
+        RoutingRule.objects.filter(
+            instance__platform="websocket", instance__enabled=True, context=RoutingRule.Context.DEFAULT
+        )
+        .select_related("agent")
+        .first()
+    )
+    return rule.agent if rule and rule.agent.enabled else None
+
+
+MISS = object()
+
+
+def cached(agent_id: str) -> Agent | None | object:
+    """The fresh cached answer for `agent_id`, or MISS (then ask `enabled_agent` inside a database hop)."""
+    hit = _cache.get(agent_id or _DEFAULT)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else MISS
+
+
+def enabled_agent(agent_id: str) -> Agent | None:
+    """The enabled agent named `agent_id` ("" → the websocket default route); None when unknown or disabled.
+
+    Sync (call it inside a database hop). The returned instance is shared: read it, never modify it.
+    """
+    hit = cached(agent_id)
+    if hit is not MISS:
+        return hit  # type: ignore[return-value]
+    now = time.monotonic()
+    agent = _query(agent_id)
+    life = ttl()
+    if life > 0:
+        with _guard:
+            if len(_cache) > 10_000:  # unknown names from clients must not grow it without bound
+                _cache.clear()
+            _cache[agent_id or _DEFAULT] = (now + life, agent)
+    return agent
+
+
+def clear(**_: object) -> None:
+    with _guard:
+        _cache.clear()
+
+
+for _model in (Agent, RoutingRule, ChannelInstance):
+    post_save.connect(clear, sender=_model, dispatch_uid=f"ws_agents.clear.save.{_model.__name__}")
+    post_delete.connect(clear, sender=_model, dispatch_uid=f"ws_agents.clear.delete.{_model.__name__}")
