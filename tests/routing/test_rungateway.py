@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from agents_app.models import Agent
+from channels_app.realtime.tls import TLSConfigError, endpoint
 from routing.management.commands.rungateway import Command
-from routing.serving.endpoints import TLSConfigError, endpoint
 from tests.e2e.processes import Proc, base_env, free_port, manage, wait_http
 
 GOOD_CONFIG = "agents:\n  helper:\n    model: echo\n"
@@ -57,11 +57,13 @@ def test_a_plain_endpoint_binds_the_host_and_port() -> None:
 
 def test_a_tls_endpoint_needs_both_files_and_quotes_their_paths(tmp_path) -> None:
     cert, key = _self_signed(tmp_path)
-    assert endpoint("127.0.0.1", 8443, cert, key).startswith("ssl:port=8443:interface=127.0.0.1:privateKey=")
+    assert endpoint("127.0.0.1", 8443, ssl_cert=cert, ssl_key=key).startswith(
+        "ssl:port=8443:interface=127.0.0.1:privateKey="
+    )
     with pytest.raises(TLSConfigError, match="both ssl_cert and ssl_key"):
-        endpoint("127.0.0.1", 8443, cert, "")
+        endpoint("127.0.0.1", 8443, ssl_cert=cert, ssl_key="")
     with pytest.raises(TLSConfigError, match="ssl_key: .* is not a readable file"):
-        endpoint("127.0.0.1", 8443, cert, str(tmp_path / "missing.pem"))
+        endpoint("127.0.0.1", 8443, ssl_cert=cert, ssl_key=str(tmp_path / "missing.pem"))
 
 
 @pytest.mark.django_db

@@ -40,8 +40,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        from channels_app.realtime.tls import TLSConfigError, endpoint
         from routing.serving.background import BackgroundServices
-        from routing.serving.endpoints import TLSConfigError, endpoint
         from routing.serving.server import GracefulGateway
 
         if not options["no_migrate"]:
@@ -56,7 +56,7 @@ class Command(BaseCommand):
         host = str(options["host"] or gateway.host)
         port = int(options["port"] if options["port"] is not None else gateway.port)
         try:
-            where = endpoint(host, port, gateway.ssl_cert, gateway.ssl_key)
+            where = endpoint(host, port, gateway)
         except TLSConfigError as exc:
             raise CommandError(str(exc)) from exc
         scheme = "https" if where.startswith("ssl:") else "http"
