@@ -117,10 +117,13 @@ def _process(event: InboundEvent) -> None:
         return
     message = _message(event)
     try:
-        if not event.reply and not _answer(event, instance, adapter, message):
-            return
+        rows: list[OutboundMessage] | None = None
+        if not event.reply:
+            rows = _answer(event, instance, adapter, message)
+            if rows is None:
+                return
         yield_to_acks()
-        ok = _deliver(event, instance, adapter, message)
+        ok = _deliver(event, instance, adapter, message, rows)
     except Exception as exc:  # a bug or an outage: record it, leave nothing half-claimed
         logger.exception("inbound event %s failed", event.pk)
         _finish(event, InboundEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
@@ -128,8 +131,11 @@ def _process(event: InboundEvent) -> None:
     _finish(event, InboundEvent.Status.DONE if ok else InboundEvent.Status.FAILED, "" if ok else "delivery failed")
 
 
-def _answer(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, message: InboundMessage) -> bool:
-    """Route, run the agent, and store its answer with the chunks to send; False when the event failed."""
+def _answer(
+    event: InboundEvent, instance: ChannelInstance, adapter: Adapter, message: InboundMessage
+) -> list[OutboundMessage] | None:
+    """Route, run the agent, and store its answer with the chunks to send (returned, so delivery need not read
+    them back); None when the event failed."""
     route = resolve_agent(instance, event.context or message.context)
     session = sessions.session_for(instance, event.conversation_key, event.chat_id, event.thread_id)
     publish(
@@ -156,11 +162,11 @@ def _answer(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, me
     except AgentError as exc:
         publish(EventType.AGENT_FAILED, instance=instance.name, event_id=event.pk, error=str(exc))
         _finish(event, InboundEvent.Status.FAILED, f"agent: {exc}")
-        return False
+        return None
     text = (reply.text or "").strip()
     if not text:
         _finish(event, InboundEvent.Status.FAILED, f"agent '{route.agent.name}' returned an empty answer")
-        return False
+        return None
     chunks = adapter.split(text)
     target = adapter.target_for(message)
     with transaction.atomic():
@@ -170,11 +176,10 @@ def _answer(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, me
                 ("user", message.text, {"inbound_event": event.pk, "sender": message.sender_id}),
                 ("assistant", text, {"inbound_event": event.pk, "agent": route.agent.name, "model": reply.model}),
             ],
+            agent=route.agent,
         )
-        if route.agent.pk and session.agent_id != route.agent.pk:
-            type(session).objects.filter(pk=session.pk).update(agent=route.agent)
         InboundEvent.objects.filter(pk=event.pk).update(reply=text)
-        OutboundMessage.objects.bulk_create(
+        rows = OutboundMessage.objects.bulk_create(
             OutboundMessage(
                 instance=instance,
                 inbound=event,
@@ -195,7 +200,9 @@ def _answer(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, me
         model=reply.model,
         chunks=len(chunks),
     )
-    return True
+    if any(row.pk is None for row in rows):  # a backend that cannot return primary keys from a bulk insert
+        return list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
+    return rows
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float:
@@ -210,9 +217,17 @@ def _record_permanent(instance: ChannelInstance, error: str) -> None:
     ChannelInstance.objects.filter(pk=instance.pk).update(last_error=error[:2000], last_error_at=timezone.now())
 
 
-def _deliver(event: InboundEvent, instance: ChannelInstance, adapter: Adapter, message: InboundMessage) -> bool:
-    """Send the event's pending chunks in order; True when all of them went out."""
-    rows = list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
+def _deliver(
+    event: InboundEvent,
+    instance: ChannelInstance,
+    adapter: Adapter,
+    message: InboundMessage,
+    rows: list[OutboundMessage] | None = None,
+) -> bool:
+    """Send the event's pending chunks in order (`rows` when just stored, else read back: a resumed event);
+    True when all of them went out."""
+    if rows is None:
+        rows = list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
     max_attempts = int(dispatch.setting("GATEWAY_DELIVERY_MAX_ATTEMPTS", 5))
     base = adapter.target_for(message)
     for row in rows:

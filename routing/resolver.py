@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
+from routing import lookups
 from routing.models import RoutingRule
 
 
@@ -24,7 +25,11 @@ class Route:
 
 
 def resolve_agent(instance: ChannelInstance, context: str) -> Route:
-    """The agent for `context` (dm, group or channel) on `instance`."""
+    """The agent for `context` (dm, group or channel) on `instance`, remembered briefly (routing.lookups)."""
+    return lookups.remembered(("route", instance.pk, instance.name, context), lambda: _resolve(instance, context))
+
+
+def _resolve(instance: ChannelInstance, context: str) -> Route:
     rules = {
         rule.context: rule.agent
         for rule in RoutingRule.objects.filter(instance=instance).select_related("agent")

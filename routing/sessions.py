@@ -17,8 +17,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from agents_app.models import Agent
 from agents_app.runtime import ChatTurn
-from channels_app.models import ChannelInstance, GatewaySettings
+from channels_app.models import ChannelInstance
+from routing import lookups
 from routing.models import Session, SessionMessage
 
 _local_locks: dict[str, threading.Lock] = {}
@@ -64,7 +66,7 @@ def session_for(instance: ChannelInstance, conversation_key: str, chat_id: str, 
 
     Called with the conversation lock held, so two workers never create or close the same session at once.
     """
-    config = GatewaySettings.load()
+    config = lookups.gateway_settings()
     now = timezone.now()
     session = Session.objects.filter(key=conversation_key).first()
     if session is not None and (
@@ -83,7 +85,7 @@ def session_for(instance: ChannelInstance, conversation_key: str, chat_id: str, 
 
 def history(session: Session) -> list[ChatTurn]:
     """The session's turns, oldest first, at most session_max_messages."""
-    cap = GatewaySettings.load().session_max_messages
+    cap = lookups.gateway_settings().session_max_messages
     rows = list(
         SessionMessage.objects.filter(session=session, role__in=("user", "assistant"))
         .order_by("-seq")
@@ -92,10 +94,12 @@ def history(session: Session) -> list[ChatTurn]:
     return [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
 
 
-def append_turns(session: Session, turns: list[tuple[str, str, dict]]) -> None:
-    """Add turns (role, content, metadata) in order and drop the oldest beyond session_max_messages."""
-    cap = GatewaySettings.load().session_max_messages
-    with transaction.atomic():
+def append_turns(session: Session, turns: list[tuple[str, str, dict]], *, agent: Agent | None = None) -> None:
+    """Add turns (role, content, metadata) in order and drop the oldest beyond session_max_messages; `agent`
+    (when given and saved) becomes the session's agent in the same write as its last activity."""
+    cap = lookups.gateway_settings().session_max_messages
+    # No savepoint inside a caller's transaction (the pipeline's): a failure here fails the caller's write anyway.
+    with transaction.atomic(savepoint=False):
         last = SessionMessage.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0
         SessionMessage.objects.bulk_create(
             SessionMessage(session=session, seq=last + index, role=role, content=content, metadata=metadata)
@@ -104,4 +108,7 @@ def append_turns(session: Session, turns: list[tuple[str, str, dict]]) -> None:
         newest = last + len(turns)
         if newest > cap:
             SessionMessage.objects.filter(session=session, seq__lte=newest - cap).delete()
-        Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now())
+        changes: dict[str, object] = {"last_activity_at": timezone.now()}
+        if agent is not None and agent.pk and session.agent_id != agent.pk:
+            changes["agent"] = agent
+        Session.objects.filter(pk=session.pk).update(**changes)
