@@ -19,6 +19,11 @@ from routing.serving.background import BackgroundServices
 
 log = logging.getLogger(__name__)
 
+# Daphne (autobahn) closes a frame or message over its own limit with 1009 before the application sees it, and its
+# default is 1 MiB: the same as the consumer's max_payload, so an oversized frame would drop the socket instead of
+# getting the consumer's `payload_too_large` error frame. Daphne accepts up to this much; the consumer's limit answers.
+WEBSOCKET_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+
 
 class GatewayServer(daphne.server.Server):
     """Daphne's Server that remembers its listening ports so a shutdown can stop accepting first."""
@@ -56,6 +61,8 @@ class GracefulGateway:
             signal_handlers=False,
             ready_callable=self._ready,
             application_close_timeout=shutdown_timeout,
+            websocket_max_message_size=WEBSOCKET_MAX_MESSAGE_SIZE,
+            websocket_max_frame_size=WEBSOCKET_MAX_MESSAGE_SIZE,
         )
 
     def run(self) -> bool:
