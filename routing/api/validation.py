@@ -160,26 +160,28 @@ GATEWAY_PATHS = {
 }
 
 
+GATEWAY_FIELDS = [
+    "host",
+    "port",
+    "auth_token",
+    "allowed_origins",
+    "max_connections",
+    "heartbeat_interval",
+    "reconnect_timeout",
+    "ssl_cert",
+    "ssl_key",
+    "session_timeout",
+    "session_max_messages",
+    "push_enabled",
+    "push_options",
+]
+
+
 def check_gateway(instance: Model | None, attrs: dict[str, Any]) -> None:
-    fields = [
-        "host",
-        "port",
-        "auth_token",
-        "allowed_origins",
-        "max_connections",
-        "heartbeat_interval",
-        "reconnect_timeout",
-        "ssl_cert",
-        "ssl_key",
-        "session_timeout",
-        "session_max_messages",
-        "push_enabled",
-        "push_options",
-    ]
-    values = merged(instance, attrs, fields)
+    values = merged(instance, attrs, GATEWAY_FIELDS)
     data: dict[str, Any] = {
         key: values[key]
-        for key in fields[:9]
+        for key in GATEWAY_FIELDS[:9]
         if key in values  # the plain keys are named alike in gateway.yaml
     }
     session = {}

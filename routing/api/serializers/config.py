@@ -175,21 +175,7 @@ class GatewaySettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GatewaySettings
-        fields = [
-            "host",
-            "port",
-            "auth_token",
-            "allowed_origins",
-            "max_connections",
-            "heartbeat_interval",
-            "reconnect_timeout",
-            "ssl_cert",
-            "ssl_key",
-            "session_timeout",
-            "session_max_messages",
-            "push_enabled",
-            "push_options",
-        ]
+        fields = validation.GATEWAY_FIELDS
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         validation.check_gateway(self.instance, attrs)
