@@ -18,7 +18,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +27,7 @@ from channels_app.adapters import Adapter, DeliveryError, InboundMessage, NotCon
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
-from routing import dispatch, sessions
+from routing import agent_loop, dispatch, sessions
 from routing.resolver import resolve_agent
 
 logger = logging.getLogger(__name__)
@@ -158,7 +157,7 @@ def _answer(
     }
     yield_to_acks()
     try:
-        reply = async_to_sync(run_agent)(route.agent, sessions.history(session), message.text, context)
+        reply = agent_loop.run(run_agent, route.agent, sessions.history(session), message.text, context)
     except AgentError as exc:
         publish(EventType.AGENT_FAILED, instance=instance.name, event_id=event.pk, error=str(exc))
         _finish(event, InboundEvent.Status.FAILED, f"agent: {exc}")
