@@ -44,4 +44,5 @@ def test_a_message_in_a_running_conversation_costs_few_queries(
     with capsys.disabled():
         print(f"\nqueries per message: first {len(cold)}, next {len(warm)}")
     # 28 before routes/settings were cached, the savepoint dropped and the chunks no longer read back.
-    assert len(warm) <= 22, "\n".join(q["sql"][:160] for q in warm.captured_queries)
+    budget = 24 if connection.vendor == "postgresql" else 22  # PostgreSQL adds the advisory lock and unlock
+    assert len(warm) <= budget, "\n".join(q["sql"][:160] for q in warm.captured_queries)
