@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -58,6 +59,19 @@ class PendingDelivery:
 
 class GatewayConsumer(AsyncWebsocketConsumer):
     """One WebSocket client: an app, a dashboard, a push subscriber or a remote agent."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its `aclose_old_connections()` before every handler.
+
+        That call is a hop on Channels' single shared database thread for every frame received and every group
+        message (three or more per turn), each queued behind all other database work and closing SQLite's connection
+        for the next hop to reopen. This consumer never touches the ORM on the event loop: every database call goes
+        through `database_sync_to_async` or the plane's pool (dbhop), which do the same connection hygiene themselves.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # ---- lifecycle -------------------------------------------------------------------------------------------------
 

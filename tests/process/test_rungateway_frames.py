@@ -22,7 +22,16 @@ TOKEN = "rungateway-frame-token"
 @pytest.fixture
 def gateway_url(tmp_path) -> Iterator[str]:
     env = base_env(tmp_path / "data", GATEWAY_SHUTDOWN_TIMEOUT="2", LOG_LEVEL="WARNING")
-    prepare_embedded({key: env[key] for key in ("GATEWAY_DATA_DIR", "SECRET_KEY")}, TOKEN)
+    # base_env runs the gateway embedded (no DATABASE_URL/REDIS_URL), so prepare that same SQLite data dir.
+    prepare_embedded(
+        {
+            "GATEWAY_DATA_DIR": env["GATEWAY_DATA_DIR"],
+            "SECRET_KEY": env["SECRET_KEY"],
+            "DATABASE_URL": None,
+            "REDIS_URL": None,
+        },
+        TOKEN,
+    )
     port = free_port()
     args = ("rungateway", "--host", "127.0.0.1", "--port", str(port), "--no-schedules", "--no-listeners")
     proc = Proc("rungateway", manage(*args), env, tmp_path / "rungateway.log").start()
