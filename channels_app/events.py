@@ -148,3 +148,13 @@ def publish(kind: EventType, **data: Any) -> None:
 def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Let the server tell the publisher which loop its consumers live on."""
     _publisher.bind(loop)
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running loop the server's consumers live on, once a request or a socket has told us (else None).
+
+    Code on another thread or loop must send through the in-memory channel layer on this loop: its queues wake
+    only waiters of their own loop.
+    """
+    loop = _publisher._home
+    return loop if loop is not None and loop.is_running() else None

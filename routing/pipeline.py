@@ -22,13 +22,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents_app.runtime import AgentError, run_agent
+from agents_app.runtime import AgentError
 from channels_app.adapters import Adapter, DeliveryError, InboundMessage, NotConfigured, Target, get_adapter
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
 from routing import agent_loop, dispatch, sessions
 from routing.resolver import resolve_agent
+from routing.ws_bridge import run_agent_or_remote
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _answer(
     }
     yield_to_acks()
     try:
-        reply = agent_loop.run(run_agent, route.agent, sessions.history(session), message.text, context)
+        reply = agent_loop.run(run_agent_or_remote, route.agent, sessions.history(session), message.text, context)
     except AgentError as exc:
         publish(EventType.AGENT_FAILED, instance=instance.name, event_id=event.pk, error=str(exc))
         _finish(event, InboundEvent.Status.FAILED, f"agent: {exc}")

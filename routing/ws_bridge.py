@@ -7,9 +7,11 @@ routing.Session (key "ws:<session_id>", kind websocket): history is never shared
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import Max
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from agents_app.runtime import (
     stream_agent,
 )
 from agents_app.runtime import run_agent as runtime_run_agent
+from channels_app.events import server_loop
 from channels_app.realtime import remote_agents
 from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.remote_agents import LOOKUP, RemoteAgentError, call_remote
@@ -152,10 +155,24 @@ async def run_agent_or_remote(
     The channel pipeline can call this instead of run_agent so "messages routed to that agent — from any channel — go
     to it as frames and its replies go back through the pipeline". Raises AgentError like run_agent.
     """
+    target = await sync_to_async(remote_agents.handler_for)(agent.name)
+    if target is None:
+        return await runtime_run_agent(agent, history, message, context)
+    call = call_remote(
+        agent.name,
+        message,
+        history=[{"role": t.role, "content": t.content} for t in history],
+        context=context,
+        target=target,
+    )
+    home = server_loop()
     try:
-        remote = await call_remote(
-            agent.name, message, history=[{"role": t.role, "content": t.content} for t in history], context=context
-        )
+        if home is not None and home is not asyncio.get_running_loop():
+            # The pipeline runs turns on its own loop; the consumers (and the in-memory layer's queues) live on the
+            # server's, so the exchange with the remote agent must happen there.
+            remote = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, home))
+        else:
+            remote = await call
     except RemoteAgentError as exc:
         raise AgentError(str(exc), agent=agent.name, model="remote", reason="unreachable") from exc
     if remote is None:

@@ -6,6 +6,7 @@ Resolution happens in the ASGI middleware before the consumer runs; the consumer
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from channels_app.events import bind_event_loop
 from channels_app.realtime.config import RealtimeConfig, cached_config, load_config
 from channels_app.realtime.models import AccessToken
 
@@ -110,6 +112,8 @@ class GatewayAuthMiddleware:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope.get("type") == "websocket":
+            # Remote agents answer over this loop: tell code on other threads where the consumers live.
+            bind_event_loop(asyncio.get_running_loop())
             checked = fast_path(scope)
             if checked is None:
                 checked = await database_sync_to_async(authenticate_scope)(scope)

@@ -44,5 +44,7 @@ def test_a_message_in_a_running_conversation_costs_few_queries(
     with capsys.disabled():
         print(f"\nqueries per message: first {len(cold)}, next {len(warm)}")
     # 28 before routes/settings were cached, the savepoint dropped and the chunks no longer read back.
-    budget = 24 if connection.vendor == "postgresql" else 22  # PostgreSQL adds the advisory lock and unlock
+    # 23 on SQLite: 22 for the pipeline and runtime, 1 to ask whether a remote agent (over /ws) answers for the
+    # agent; PostgreSQL adds the advisory lock and unlock.
+    budget = 25 if connection.vendor == "postgresql" else 23
     assert len(warm) <= budget, "\n".join(q["sql"][:160] for q in warm.captured_queries)
