@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from channels_app.realtime.turns import OnEvent, TurnInput
+from channels_app.realtime.turns import OnEvent, TurnInput, TurnReply
 
 RELEASE: asyncio.Event | None = None
 
@@ -15,3 +15,15 @@ async def slow_turn(turn: TurnInput, on_event: OnEvent) -> str:
     if RELEASE is not None:
         await RELEASE.wait()
     return f"done: {turn.content}"
+
+
+async def unstorable_turn(turn: TurnInput, on_event: OnEvent) -> TurnReply:
+    """Answers, but its history write fails after writing a probe row (which must be rolled back with the frame)."""
+
+    def persist() -> None:
+        from routing.models import Session
+
+        Session.objects.create(key=f"probe:{turn.session_id}", kind=Session.Kind.WEBSOCKET)
+        raise RuntimeError("disk full")
+
+    return TurnReply(f"lost: {turn.content}", persist)

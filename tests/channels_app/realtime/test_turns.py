@@ -116,3 +116,24 @@ async def test_a_disabled_agent_answers_final_with_an_error_outcome(gateway, con
     final = await client.recv_until(lambda f: f.get("status") == "final")
     assert final["content"] == "Agent not available"
     assert final["outcome"]["status"] == "error"
+
+
+async def test_a_turn_whose_history_cannot_be_stored_answers_an_error_and_stores_nothing_of_it(
+    gateway, connect, settings
+):
+    from channels_app.realtime.models import SessionFrame
+    from routing.models import Session
+
+    settings.GATEWAY_WS_TURN_HANDLER = "tests.channels_app.realtime.handlers.unstorable_turn"
+    client = await connect()
+    hello = await client.hello()
+    for text in ("one", "two"):  # the queue keeps running after a failed store
+        await client.send({"type": "message", "content": text})
+        final = await client.recv_until(lambda f: f.get("status") == "final")
+        assert final["outcome"]["status"] == "error"
+        assert final["outcome"]["error"]["code"] == "storage_error"
+    # The failed write and the reply's frame were one transaction: both rolled back, only the error frames remain.
+    frames = await db_call(list, SessionFrame.objects.values_list("frame", flat=True))
+    assert not [f for f in frames if "lost:" in str(f)]
+    assert len(frames) == 2
+    assert not await db_call(Session.objects.filter(key=f"probe:{hello['session_id']}").exists)
