@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from channels_app.events import bind_event_loop
 from channels_app.realtime.config import RealtimeConfig, cached_config, load_config
+from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.models import AccessToken
 
 READ, WRITE, ADMIN = "read", "write", "admin"
@@ -116,7 +116,7 @@ class GatewayAuthMiddleware:
             bind_event_loop(asyncio.get_running_loop())
             checked = fast_path(scope)
             if checked is None:
-                checked = await database_sync_to_async(authenticate_scope)(scope)
+                checked = await pooled(authenticate_scope)(scope)
             result, config = checked
             scope = {**scope, "gateway_auth": result, "gateway_config": config}
         return await self.inner(scope, receive, send)

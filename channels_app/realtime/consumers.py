@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from channels_app.realtime import (
@@ -39,7 +38,8 @@ from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, agent_resolver, turn_handler
 
 log = logging.getLogger(__name__)
-db = database_sync_to_async
+# Every database hop of the consumer runs on the plane's own bounded pool, never on Channels' single shared thread.
+db = pooled
 
 CLOSE_AUTH = 4003
 CLOSE_LIVENESS = 4002
@@ -66,7 +66,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         That call is a hop on Channels' single shared database thread for every frame received and every group
         message (three or more per turn), each queued behind all other database work and closing SQLite's connection
         for the next hop to reopen. This consumer never touches the ORM on the event loop: every database call goes
-        through `database_sync_to_async` or the plane's pool (dbhop), which do the same connection hygiene themselves.
+        through the plane's pool (`db`, dbhop), which does the same connection hygiene itself.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -329,7 +329,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         session_id = frame.get("session_id")
         if self.session_id:
             await self.leave_group(groups.session_group(self.session_id))
-        opened = await pooled(sessions.open_session)(
+        opened = await db(sessions.open_session)(
             session_id=session_id if isinstance(session_id, str) else None,
             agent_id=resolved,
             client_id=self.client_id,
@@ -430,7 +430,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         request_id = frame.get("request_id")
         request_id = str(request_id)[:128] if request_id not in (None, "") else ""
-        if request_id and not await pooled(sessions.claim_request)(self.session_id, request_id):
+        if request_id and not await db(sessions.claim_request)(self.session_id, request_id):
             await self.send_frame(
                 frames.response("duplicate", "Duplicate request.", self.session_id, request_id=request_id)
             )
@@ -540,7 +540,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
         `before` is the turn's history write, stored in the same transaction (one hop on the plane's own pool).
         """
-        stamped = await pooled(sessions.append_frame)(session_id, frame, before)
+        stamped = await db(sessions.append_frame)(session_id, frame, before)
         await self.channel_layer.group_send(groups.session_group(session_id), {"type": "ws.frame", "frame": stamped})
 
     async def ws_frame(self, message: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from channels_app.realtime import frames, groups
 from channels_app.realtime.config import load_config
+from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.models import PushChannel, PushMessage, PushSubscription
 
 CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
@@ -132,7 +132,7 @@ def _group_message(frame: dict[str, Any], publisher: str) -> dict[str, Any]:
 
 async def apublish(name: object, data: object, publisher: str = "") -> tuple[dict[str, Any], int]:
     """Publish from async code (consumers): store, then fan out to every process's subscribers."""
-    frame, delivered = await database_sync_to_async(store_message)(name, data, publisher)
+    frame, delivered = await pooled(store_message)(name, data, publisher)
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(groups.push_group(frame["channel"]), _group_message(frame, publisher))

@@ -10,11 +10,11 @@ import asyncio
 import uuid
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from channels_app.realtime.connections import SERVER_ID, beat, server_ttl
+from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.models import RemoteAgent
 
 LOOKUP = object()
@@ -65,7 +65,7 @@ async def call_remote(
     remote agent"; by default it is looked up here.
     """
     if target is LOOKUP:
-        target = await database_sync_to_async(handler_for)(agent_name)
+        target = await pooled(handler_for)(agent_name)
     layer = get_channel_layer()
     if target is None or layer is None:
         return None

@@ -137,3 +137,31 @@ async def test_a_turn_whose_history_cannot_be_stored_answers_an_error_and_stores
     assert not [f for f in frames if "lost:" in str(f)]
     assert len(frames) == 2
     assert not await db_call(Session.objects.filter(key=f"probe:{hello['session_id']}").exists)
+
+
+async def test_a_turn_is_answered_while_the_shared_database_thread_is_busy(gateway, connect, settings):
+    """The turn's hops run on the plane's own pool and frames skip Channels' per-message hop, so work that holds
+    Channels' single database thread (a slow query, a long lock wait) does not stall WebSocket turns."""
+    import threading
+
+    from channels.db import database_sync_to_async
+
+    settings.GATEWAY_WS_TURN_HANDLER = "tests.channels_app.realtime.handlers.slow_turn"
+    client = await connect()
+    started, release = threading.Event(), threading.Event()
+
+    def hold_the_shared_thread() -> None:
+        started.set()
+        release.wait(10)
+
+    blocker = asyncio.create_task(database_sync_to_async(hold_the_shared_thread)())
+    try:
+        assert await asyncio.to_thread(started.wait, 5)
+        assert (await client.hello())["type"] == "hello_ok"
+        await client.send({"type": "message", "content": "while busy", "request_id": "r-busy"})
+        final = await client.recv_until(lambda f: f.get("status") == "final")
+        assert final["content"] == "done: while busy"
+        assert not blocker.done()  # answered while the shared thread was still held
+    finally:
+        release.set()
+        await blocker
