@@ -37,3 +37,13 @@ def test_the_asgi_application_and_celery_app_they_name_import() -> None:
     celery_app = import_string("gatewaysite.celery.app")
     celery_app.loader.import_default_modules()
     assert "routing.tasks.fire_schedule" in celery_app.tasks
+
+
+def test_every_daphne_in_the_deploy_files_accepts_the_frames_rungateway_accepts() -> None:
+    from routing.serving.server import WEBSOCKET_MAX_MESSAGE_SIZE
+
+    daphnes = [line for line in _command_lines() if "daphne " in line]
+    assert daphnes
+    for line in daphnes:
+        assert f"--websocket-max-message-size {WEBSOCKET_MAX_MESSAGE_SIZE}" in line, line
+        assert f"--websocket-max-frame-size {WEBSOCKET_MAX_MESSAGE_SIZE}" in line, line
