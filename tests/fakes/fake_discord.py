@@ -11,8 +11,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 
 @dataclass
@@ -23,7 +25,7 @@ class Call:
     body: dict[str, Any]
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackHTTPServer):
     api_prefix = "/api/v10"
 
     def __init__(self, token: str = "bot-token-for-tests") -> None:
@@ -34,21 +36,11 @@ class FakeDiscord:
         self._nonces: dict[str, dict[str, Any]] = {}
         self._next_id = 1500000000000000000
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.api_prefix}"
-
-    def __enter__(self) -> FakeDiscord:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.root_url}{self.api_prefix}"
 
     def wait_for(self, count: int, timeout: float = 10.0, method: str | None = None) -> list[Call]:
         deadline = time.monotonic() + timeout

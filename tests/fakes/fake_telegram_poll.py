@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.fakes.loopback import LoopbackHTTPServer
 
-class FakeTelegramPoll:
+
+class FakeTelegramPoll(LoopbackHTTPServer):
     def __init__(self, token: str = "7000000001:TEST-token", username: str = "acme_agent_bot") -> None:
         self.token = token
         self.username = username
@@ -26,21 +28,11 @@ class FakeTelegramPoll:
         self._polling = 0
         self._next_message_id = 9000
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeTelegramPoll:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.root_url
 
     def push(self, update: dict[str, Any]) -> None:
         """A user writes to the bot: the update waits until a poller fetches and confirms it."""

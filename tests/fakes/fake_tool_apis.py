@@ -8,16 +8,17 @@ country, admin1}]`, `/v1/forecast?current=…` → `current{time, temperature_2m
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 Handler = Callable[[dict[str, str]], tuple[int, dict[str, Any]]]
 
 
-class FakeJSONAPI:
+class FakeJSONAPI(LoopbackHTTPServer):
     """GET routes answering JSON; records (path, query) of every request."""
 
     def __init__(self, routes: dict[str, Handler]) -> None:
@@ -44,20 +45,10 @@ class FakeJSONAPI:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(RequestHandler)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
-
-    def __enter__(self) -> FakeJSONAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.root_url}{path}"
 
 
 def open_meteo() -> FakeJSONAPI:

@@ -12,8 +12,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 
 @dataclass
@@ -45,36 +47,19 @@ class Recorded:
         return json.loads(self.raw or b"null")
 
 
-class FakeHTTPServer:
+class FakeHTTPServer(LoopbackHTTPServer):
     """Start with `with FakeX() as fake:`; `fake.url` is its base URL, `fake.requests` what it received."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self._script: dict[str, deque[Answer]] = {}
         self._lock = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(self._handler_class())
 
     # lifecycle ---------------------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeHTTPServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeHTTPServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root_url
 
     # scripting and inspection ------------------------------------------------------------------------------
     def script(self, path_suffix: str, *answers: Answer) -> None:

@@ -11,8 +11,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackHTTPServer
 
 
 @dataclass
@@ -39,7 +41,7 @@ class RecordedRequest:
     at: float
 
 
-class FakeLLMServer:
+class FakeLLMServer(LoopbackHTTPServer):
     """Base of the fakes: `script(...)` queues replies, `requests` records what arrived; unscripted calls get
     `default`. Use as a context manager or call start()/stop()."""
 
@@ -52,32 +54,12 @@ class FakeLLMServer:
         self.max_in_flight = 0
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(self._handler_class())
 
     # lifecycle -----------------------------------------------------------------------------------------------
     @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.api_prefix}"
-
-    def start(self) -> FakeLLMServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeLLMServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.root_url}{self.api_prefix}"
 
     # scripting -----------------------------------------------------------------------------------------------
     def script(self, *replies: Reply) -> None:

@@ -32,7 +32,7 @@ def _post(name: str, body: bytes) -> int:
     return Client().post(f"/webhooks/{name}/", body, content_type="application/json", **headers).status_code
 
 
-async def test_a_channel_message_routed_to_a_remote_agent_is_answered_by_it(make_instance, fake_slack) -> None:
+async def test_a_channel_message_routed_to_a_remote_agent_is_answered_by_it(make_instance, fake_slack, idle) -> None:
     from gatewaysite.asgi import application
 
     channel_layers.backends.clear()
@@ -59,6 +59,7 @@ async def test_a_channel_message_routed_to_a_remote_agent_is_answered_by_it(make
         await sync_to_async(fake_slack.wait_for, thread_sensitive=False)(1, "/chat.postMessage", timeout=10)
     finally:
         await comm.disconnect()
+    await sync_to_async(idle, thread_sensitive=False)()  # the event is marked done just after the send
     assert [post.json["text"] for post in fake_slack.posts()] == ["Remote says *hi*"]
     event = await sync_to_async(InboundEvent.objects.get)()
     assert (event.status, event.reply) == ("done", "Remote says **hi**")
