@@ -50,6 +50,19 @@ class ChannelInstance(models.Model):
         return spec.default if spec else None
 
 
+NOTIFICATION_LEVELS = [
+    ("all", "all: start, tool activity and result"),
+    ("result", "result or failure"),
+    ("error", "failures only"),
+    ("off", "nothing"),
+]
+
+
+def default_reset_commands() -> list[str]:
+    """The session commands Agentix users already type."""
+    return ["/new", "/reset", "/clear"]
+
+
 class GatewaySettings(SingletonModel):
     """The gateway server's own settings (the `gateway:` block of gateway.yaml)."""
 
@@ -83,6 +96,26 @@ class GatewaySettings(SingletonModel):
     push_enabled = models.BooleanField(default=False, help_text="Serve push pub/sub (channels, presence, polling).")
     push_options = models.JSONField(
         default=dict, blank=True, help_text="Push tuning (ack_timeout, max_retries, retention_seconds…)."
+    )
+    session_reset_commands = models.JSONField(
+        default=default_reset_commands,
+        blank=True,
+        help_text="Messages that start a fresh session in any conversation (/new, /reset, /clear). Empty: none.",
+    )
+    background_command = models.CharField(
+        max_length=50,
+        default="/background",
+        blank=True,
+        help_text="Prefix that runs the rest of a message as a detached task (/background <task>). Empty: off.",
+    )
+    background_notification_level = models.CharField(
+        max_length=8,
+        choices=NOTIFICATION_LEVELS,
+        default="result",
+        help_text="What a background task reports: all (start, tools, result), result, error (failures only), off.",
+    )
+    max_background_tasks = models.PositiveIntegerField(
+        default=5, help_text="Most background tasks running at once in one conversation; more are refused."
     )
 
     class Meta:

@@ -50,6 +50,10 @@ def _gateway(placeholders: list[str]) -> dict:
         "ssl_key": settings.ssl_key,
         "session_config": {"timeout": settings.session_timeout, "max_messages": settings.session_max_messages},
         "push": push,
+        "session_reset_commands": list(settings.session_reset_commands),
+        "background_command": settings.background_command,
+        "background_notification_level": settings.background_notification_level,
+        "max_background_tasks": settings.max_background_tasks,
     }
 
 

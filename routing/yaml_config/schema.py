@@ -18,7 +18,12 @@ GATEWAY_KEYS: dict[str, type] = {
     "session_config": dict,
     "session": dict,
     "push": dict,
+    "session_reset_commands": list,
+    "background_command": str,
+    "background_notification_level": str,
+    "max_background_tasks": int,
 }
+NOTIFICATION_LEVELS = ("all", "result", "error", "off")
 SESSION_KEYS: dict[str, str] = {"timeout": "session_timeout", "max_messages": "session_max_messages"}
 PUSH_KEYS: dict[str, type] = {
     "enabled": bool,
