@@ -201,10 +201,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The gateway's own knobs.
-GATEWAY_INBOUND_HANDLER = "routing.pipeline.handle_inbound"
+GATEWAY_INBOUND_HANDLER = "routing.pipeline.worker.handle_inbound"
 # WebSocket plane (channels_app.realtime) → turn runner and agent lookup in routing, by dotted path.
-GATEWAY_WS_TURN_HANDLER = "routing.ws_bridge.run_turn"
-GATEWAY_WS_AGENT_RESOLVER = "routing.ws_bridge.resolve_agent"
+GATEWAY_WS_TURN_HANDLER = "routing.pipeline.websocket.run_turn"
+GATEWAY_WS_AGENT_RESOLVER = "routing.pipeline.websocket.resolve_agent"
 GATEWAY_MAX_CONCURRENT_QUERIES = env_int("GATEWAY_MAX_CONCURRENT_QUERIES", 8)
 GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
 GATEWAY_EXAMPLE_CONFIG = BASE_DIR / "examples" / "gateway.yaml"

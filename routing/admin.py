@@ -18,7 +18,7 @@ from channels_app.platforms import PLATFORMS
 from gatewaysite.secret_fields import CredentialsField, keep_masked
 from gatewaysite.secrets import MASK, resolve_secret
 from routing.models import RoutingRule, Schedule, ScheduleRun, Session, SessionMessage
-from routing.scheduling.admin_actions import run_schedules_now
+from routing.schedules.admin_actions import run_schedules_now
 from routing.yaml_config.exporter import export_gateway_yaml
 from routing.yaml_config.importer import import_gateway_yaml
 from routing.yaml_config.issues import ConfigError

@@ -1,7 +1,7 @@
 """Remote agents: a connection registers as the handler of an agent name and answers its turns over the socket.
 
 `call_remote(agent_name, ...)` returns the remote reply, or None when no live connection handles that agent, so the
-caller (routing.ws_bridge, the pipeline) falls back to the local runtime.
+caller (routing.pipeline.websocket, the pipeline) falls back to the local runtime.
 """
 
 from __future__ import annotations

@@ -58,8 +58,8 @@ def _load(path: str) -> Any:
 
 
 def turn_handler() -> TurnHandler:
-    return _load(getattr(settings, "GATEWAY_WS_TURN_HANDLER", "routing.ws_bridge.run_turn"))
+    return _load(getattr(settings, "GATEWAY_WS_TURN_HANDLER", "routing.pipeline.websocket.run_turn"))
 
 
 def agent_resolver() -> AgentResolver:
-    return _load(getattr(settings, "GATEWAY_WS_AGENT_RESOLVER", "routing.ws_bridge.resolve_agent"))
+    return _load(getattr(settings, "GATEWAY_WS_AGENT_RESOLVER", "routing.pipeline.websocket.resolve_agent"))

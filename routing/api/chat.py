@@ -2,7 +2,7 @@
 
 `chat_reply` answers in one piece; `chat_events` yields server-sent-event frames (the peer protocol's stream event
 names: token_stream, tool_call_stream, tool_result_stream, stream_end, stream_error) as the runtime produces them.
-History, the message cap and the one-run-per-conversation lock are the pipeline's own (routing.sessions).
+History, the message cap and the one-run-per-conversation lock are the pipeline's own (routing.pipeline.sessions).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from agents_app.runtime import (
     stream_agent,
 )
 from channels_app.models import GatewaySettings
-from routing import sessions
 from routing.models import Session
+from routing.pipeline import sessions
 
 SESSION_PREFIX = "api:"
 

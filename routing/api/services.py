@@ -24,7 +24,7 @@ class ServiceUnavailable(APIException):
 
 # name → candidate dotted paths, first importable wins.
 HOOKS: dict[str, tuple[str, ...]] = {
-    "schedule_run_now": ("routing.scheduling.firing.schedule_run_now",),
+    "schedule_run_now": ("routing.schedules.firing.schedule_run_now",),
     "broadcast": ("channels_app.realtime.broadcast.broadcast",),
     "push_channel_list": ("channels_app.realtime.push.channel_list",),
     "push_channel_create": ("channels_app.realtime.push.channel_create",),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections, connections
 
-from routing.scheduling.loop import EmbeddedScheduler
+from routing.schedules.loop import EmbeddedScheduler
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _optional(path: str) -> Callable | None:
 
 
 # Work accepted before a crash or stop is finished at start (the pipeline's own resume).
-RESUME_HOOK = "routing.pipeline:resume_unfinished"
+RESUME_HOOK = "routing.pipeline.worker:resume_unfinished"
 LISTENERS_HOOK = "channels_app.listeners.supervisor:start"
 
 
@@ -73,7 +73,7 @@ class BackgroundServices:
     @staticmethod
     def _drain_dispatcher(timeout: float) -> bool:
         """Let the in-process pipeline workers finish; events still unfinished stay stored and resume next start."""
-        from routing import dispatch
+        from routing.pipeline import dispatch
 
         if dispatch.mode() != "embedded":
             return True  # Celery workers own the work; nothing runs here

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from routing.models import Schedule, ScheduleRun, Session
+from routing.schedules.due import next_due
 from routing.schedules.expressions import ScheduleExpressionError, parse_expression
-from routing.scheduling.due import next_due
 from routing.status.probes import readiness
 from routing.status.queues import broker_depth, inbound_backlog
 

@@ -10,8 +10,8 @@ import pytest
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
 from channels_app.webhooks import ratelimit
-from routing import dispatch
 from routing.models import RoutingRule
+from routing.pipeline import dispatch
 from tests.channels_app.support import GENERIC_SECRET, META_SECRET, SLACK_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.fake_telegram import FakeTelegram

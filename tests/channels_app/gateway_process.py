@@ -16,7 +16,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from routing.pipeline import resume_unfinished
+    from routing.pipeline.worker import resume_unfinished
 
     resume_unfinished()
     from daphne.cli import CommandLineInterface

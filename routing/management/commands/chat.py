@@ -16,7 +16,7 @@ from agents_app.models import Agent
 from agents_app.runtime import AgentError, AgentReply, ChatTurn, Final, TextDelta, ToolFinished, ToolStarted
 from agents_app.runtime import stream_agent as run_streaming
 from routing.models import Session
-from routing.sessions import append_turns, history
+from routing.pipeline.sessions import append_turns, history
 
 RESULT_PREVIEW = 200
 

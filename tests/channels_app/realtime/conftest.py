@@ -26,9 +26,9 @@ def fast_realtime(settings: Any) -> None:
     settings.GATEWAY_WS_SERVER_BEAT = 5.0
     settings.GATEWAY_WS_CONFIG_TTL = 0  # tests change GatewaySettings between connects
     channel_layers.backends.clear()  # a fresh layer per test (the in-memory one keeps groups otherwise)
-    from routing import ws_agents
+    from routing.pipeline import agent_lookup
 
-    ws_agents.clear()  # cached agent lookups outlive a test's database
+    agent_lookup.clear()  # cached agent lookups outlive a test's database
 
 
 @pytest.fixture

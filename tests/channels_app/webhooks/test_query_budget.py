@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from channels_app.models import InboundEvent, OutboundMessage
-from routing.pipeline import process_event
+from routing.pipeline.worker import process_event
 from tests.channels_app.support import body_of, django_headers, fixture, slack_headers
 
 

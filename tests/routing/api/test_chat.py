@@ -118,7 +118,7 @@ def test_a_second_message_while_the_session_is_answering_is_409(api, echo_agent)
 
     from django.db import connection
 
-    from routing import sessions
+    from routing.pipeline import sessions
 
     first = api.post("/api/v1/agents/echoer/chat", {"message": "one"}, format="json").json()
     held, release = threading.Event(), threading.Event()

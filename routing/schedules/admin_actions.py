@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from routing.models import Schedule
-from routing.scheduling.run_now import schedule_run_now_enqueue
+from routing.schedules.run_now import schedule_run_now_enqueue
 
 
 @admin.action(description="Run now (send the message once, outside the schedule)")

@@ -2,6 +2,10 @@
 
 acks_late + reject_on_worker_lost: a worker killed mid-run leaves the message unacknowledged, the broker
 redelivers it, and the pipeline's idempotent steps finish the event exactly once.
+
+Task names are explicit strings that predate this module's place (`routing.process_inbound`,
+`routing.tasks.fire_schedule`, ...): queued messages and django-celery-beat rows name tasks by them, so they stay.
+`gatewaysite/celery.py` autodiscovers this module.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="routing.process_inbound", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def process_inbound(event_id: int) -> None:
-    from routing.pipeline import process_event
+    from routing.pipeline.worker import process_event
 
     process_event(event_id)
 
@@ -24,7 +28,7 @@ def process_inbound(event_id: int) -> None:
 @shared_task(name="routing.sweep_unfinished", ignore_result=True)
 def sweep_unfinished(older_than: float = 60.0) -> int:
     """Resubmit events stored but not finished for `older_than` seconds (lost task messages, broker outages)."""
-    from routing.pipeline import resume_unfinished
+    from routing.pipeline.worker import resume_unfinished
 
     return resume_unfinished(older_than=older_than)
 
@@ -41,7 +45,7 @@ def _resume_on_worker_start(**_: object) -> None:
 @shared_task(name="routing.tasks.fire_schedule", acks_late=True, ignore_result=True)
 def fire_schedule(schedule_id: int) -> str:
     """Beat calls this at each due time of a schedule; the service decides if it fires (never twice per due time)."""
-    from routing.scheduling.firing import schedule_fire_due
+    from routing.schedules.firing import schedule_fire_due
 
     return schedule_fire_due(int(schedule_id)).action
 
@@ -50,7 +54,7 @@ def fire_schedule(schedule_id: int) -> str:
 def execute_schedule_run(run_id: int) -> str:
     """Execute a recorded run ("run now" from the admin); a finished run is left as it is."""
     from routing.models import ScheduleRun
-    from routing.scheduling.firing import schedule_run_execute
+    from routing.schedules.firing import schedule_run_execute
 
     run = ScheduleRun.objects.filter(pk=run_id, status=ScheduleRun.Status.RUNNING).first()
     return schedule_run_execute(run).status if run else "already finished"

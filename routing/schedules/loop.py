@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from routing.models import Schedule
+from routing.schedules import config
+from routing.schedules.due import latest_due
 from routing.schedules.expressions import ScheduleExpressionError, parse_expression
-from routing.scheduling import config
-from routing.scheduling.due import latest_due
-from routing.scheduling.firing import schedule_fire_due, schedule_runs_resume
+from routing.schedules.firing import schedule_fire_due, schedule_runs_resume
 
 log = logging.getLogger(__name__)
 

@@ -32,20 +32,20 @@ from channels_app.realtime import remote_agents
 from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.remote_agents import LOOKUP, RemoteAgentError, call_remote
 from channels_app.realtime.turns import OnEvent, TurnError, TurnInput, TurnReply
-from routing import ws_agents
 from routing.models import Session, SessionMessage
+from routing.pipeline import agent_lookup
 
 
 def _resolve(agent_id: str) -> str | None:
-    agent = ws_agents.enabled_agent(agent_id)
+    agent = agent_lookup.enabled_agent(agent_id)
     return agent.name if agent else None
 
 
 async def resolve_agent(agent_id: str) -> str | None:
     """The agent a hello names (or the websocket instance's default route); None when unknown or disabled."""
-    if ws_agents.ttl() > 0:
-        cached = ws_agents.cached(agent_id)
-        if cached is not ws_agents.MISS:
+    if agent_lookup.ttl() > 0:
+        cached = agent_lookup.cached(agent_id)
+        if cached is not agent_lookup.MISS:
             return cached.name if cached else None  # no database hop at all while the answer is fresh
     return await pooled(_resolve)(agent_id)
 
@@ -87,7 +87,7 @@ def _recorder(session: Session, turn: TurnInput, reply_text: str, meta: dict[str
     """The history write, run by the consumer inside the transaction that stores the final frame.
 
     Appends user + assistant turns after the session's last seq and drops the oldest beyond the session cap (the
-    same rule as routing.sessions.append_turns, with the cap the connection already read instead of a query).
+    same rule as routing.pipeline.sessions.append_turns, with the cap the connection already read instead of a query).
     """
 
     def record() -> None:

@@ -27,9 +27,9 @@ from channels_app.adapters import Adapter, DeliveryError, InboundMessage, NotCon
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
-from routing import agent_loop, dispatch, sessions
+from routing.pipeline import agent_loop, dispatch, sessions
+from routing.pipeline.websocket import run_agent_or_remote
 from routing.resolver import resolve_agent
-from routing.ws_bridge import run_agent_or_remote
 
 logger = logging.getLogger(__name__)
 

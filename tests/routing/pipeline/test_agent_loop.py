@@ -9,7 +9,7 @@ import threading
 import pytest
 from asgiref.sync import sync_to_async
 
-from routing import agent_loop
+from routing.pipeline import agent_loop
 
 
 async def _loop_id() -> int:

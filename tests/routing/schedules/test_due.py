@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from routing.schedules.due import latest_due, next_due
 from routing.schedules.expressions import parse_expression
-from routing.scheduling.due import latest_due, next_due
 
 
 def _due(expression: str, tz: str, now: datetime) -> tuple[datetime | None, datetime | None]:

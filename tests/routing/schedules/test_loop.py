@@ -9,7 +9,7 @@ import pytest
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
 from routing.models import Schedule, ScheduleRun
-from routing.scheduling.loop import EmbeddedScheduler
+from routing.schedules.loop import EmbeddedScheduler
 from tests.e2e.platform_recorder import PlatformRecorder
 
 

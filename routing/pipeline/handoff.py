@@ -44,7 +44,7 @@ class TaskSender:
     @staticmethod
     def send_now(event_ids: list[int]) -> None:
         """Send in the calling thread; a broker error is logged (the event stays stored for the sweep)."""
-        from routing.tasks import process_inbound
+        from routing.pipeline.tasks import process_inbound
 
         for event_id in event_ids:
             try:

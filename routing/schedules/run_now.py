@@ -13,7 +13,7 @@ from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
 from routing.models import Schedule, ScheduleRun
-from routing.scheduling.firing import schedule_run_execute
+from routing.schedules.firing import schedule_run_execute
 
 
 def _execute_in_thread(run_id: int) -> None:
@@ -28,7 +28,7 @@ def schedule_run_now_enqueue(schedule: Schedule) -> ScheduleRun:
     """Create the run and hand it to a worker; returns the (running) run."""
     run = ScheduleRun.objects.create(schedule=schedule, due_at=timezone.now())
     if getattr(settings, "REDIS_URL", ""):
-        from routing.tasks import execute_schedule_run
+        from routing.pipeline.tasks import execute_schedule_run
 
         transaction.on_commit(lambda: execute_schedule_run.delay(run.pk))
     else:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from channels_app.models import ChannelInstance, GatewaySettings
 from routing.models import Session, SessionMessage
-from routing.sessions import append_turns, conversation_lock, history, session_for
+from routing.pipeline.sessions import append_turns, conversation_lock, history, session_for
 
 pytestmark = pytest.mark.django_db
 

@@ -21,10 +21,10 @@ from django.utils import timezone
 from agents_app.runtime import AgentError, ChatTurn, run_agent
 from channels_app.models import GatewaySettings
 from routing.models import Schedule, ScheduleRun, Session, SessionMessage
+from routing.schedules import config
+from routing.schedules.delivery import ScheduleDeliveryError, deliver_text
+from routing.schedules.due import latest_due
 from routing.schedules.expressions import AtExpression, EveryExpression, ScheduleExpressionError, parse_expression
-from routing.scheduling import config
-from routing.scheduling.delivery import ScheduleDeliveryError, deliver_text
-from routing.scheduling.due import latest_due
 
 log = logging.getLogger(__name__)
 

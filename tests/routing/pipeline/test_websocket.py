@@ -1,4 +1,4 @@
-"""routing.ws_bridge: which agent a WebSocket hello reaches, and how a turn is recorded in its own session."""
+"""routing.pipeline.websocket: which agent a WebSocket hello reaches, and how a turn is recorded in its own session."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db import transaction
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
 from channels_app.realtime.turns import TurnError, TurnInput, TurnReply
-from routing import ws_agents, ws_bridge
 from routing.models import RoutingRule, Session, SessionMessage
+from routing.pipeline import agent_lookup, websocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,12 +21,12 @@ async def _noop(kind: str, data: dict) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_agent_cache() -> None:
-    ws_agents.clear()  # the cache outlives a test's database; each test starts without it
+    agent_lookup.clear()  # the cache outlives a test's database; each test starts without it
 
 
 async def answer_and_store(turn: TurnInput) -> str:
     """What the consumer does: run the turn, then store its history in the final frame's transaction."""
-    reply = await ws_bridge.run_turn(turn, _noop)
+    reply = await websocket.run_turn(turn, _noop)
     assert isinstance(reply, TurnReply)
 
     def store() -> None:
@@ -40,9 +40,9 @@ async def answer_and_store(turn: TurnInput) -> str:
 async def test_a_named_enabled_agent_is_resolved_and_an_unknown_one_is_not():
     await database_sync_to_async(Agent.objects.create)(name="support", model="echo")
     await database_sync_to_async(Agent.objects.create)(name="off", model="echo", enabled=False)
-    assert await ws_bridge.resolve_agent("support") == "support"
-    assert await ws_bridge.resolve_agent("off") is None
-    assert await ws_bridge.resolve_agent("ghost") is None
+    assert await websocket.resolve_agent("support") == "support"
+    assert await websocket.resolve_agent("off") is None
+    assert await websocket.resolve_agent("ghost") is None
 
 
 async def test_without_agent_id_the_websocket_instance_default_route_decides():
@@ -51,9 +51,9 @@ async def test_without_agent_id_the_websocket_instance_default_route_decides():
         instance = ChannelInstance.objects.create(name="web", platform="websocket")
         RoutingRule.objects.create(instance=instance, context="default", agent=agent)
 
-    assert await ws_bridge.resolve_agent("") is None
+    assert await websocket.resolve_agent("") is None
     await database_sync_to_async(setup)()
-    assert await ws_bridge.resolve_agent("") == "router-pick"
+    assert await websocket.resolve_agent("") == "router-pick"
 
 
 async def test_a_turn_is_recorded_in_the_websocket_sessions_own_history():
@@ -70,7 +70,7 @@ async def test_a_turn_is_recorded_in_the_websocket_sessions_own_history():
 
 async def test_a_missing_agent_raises_a_turn_error():
     with pytest.raises(TurnError) as caught:
-        await ws_bridge.run_turn(TurnInput(session_id="s2", agent_id="ghost", content="x"), _noop)
+        await websocket.run_turn(TurnInput(session_id="s2", agent_id="ghost", content="x"), _noop)
     assert caught.value.code == "agent_not_found"
 
 
@@ -96,18 +96,18 @@ async def test_a_websocket_session_keeps_at_most_max_messages():
 async def test_the_agent_lookup_is_cached_and_a_save_clears_it(settings):
     settings.GATEWAY_WS_AGENT_CACHE_TTL = 60
     agent = await database_sync_to_async(Agent.objects.create)(name="support", model="echo")
-    assert await ws_bridge.resolve_agent("support") == "support"
+    assert await websocket.resolve_agent("support") == "support"
     # A bulk update sends no signal: the cached answer stands (other processes see changes within the TTL).
     await database_sync_to_async(Agent.objects.filter(name="support").update)(enabled=False)
-    assert await ws_bridge.resolve_agent("support") == "support"
+    assert await websocket.resolve_agent("support") == "support"
     agent.enabled = False
     await database_sync_to_async(agent.save)()
-    assert await ws_bridge.resolve_agent("support") is None
+    assert await websocket.resolve_agent("support") is None
 
 
 async def test_with_the_cache_off_every_lookup_reads_the_database(settings):
     settings.GATEWAY_WS_AGENT_CACHE_TTL = 0
     await database_sync_to_async(Agent.objects.create)(name="support", model="echo")
-    assert await ws_bridge.resolve_agent("support") == "support"
+    assert await websocket.resolve_agent("support") == "support"
     await database_sync_to_async(Agent.objects.filter(name="support").update)(enabled=False)
-    assert await ws_bridge.resolve_agent("support") is None
+    assert await websocket.resolve_agent("support") is None

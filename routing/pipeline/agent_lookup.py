@@ -77,5 +77,5 @@ def clear(**_: object) -> None:
 
 
 for _model in (Agent, RoutingRule, ChannelInstance):
-    post_save.connect(clear, sender=_model, dispatch_uid=f"ws_agents.clear.save.{_model.__name__}")
-    post_delete.connect(clear, sender=_model, dispatch_uid=f"ws_agents.clear.delete.{_model.__name__}")
+    post_save.connect(clear, sender=_model, dispatch_uid=f"agent_lookup.clear.save.{_model.__name__}")
+    post_delete.connect(clear, sender=_model, dispatch_uid=f"agent_lookup.clear.delete.{_model.__name__}")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance, OutboundMessage
 from routing.models import Schedule, ScheduleRun, Session
-from routing.scheduling.firing import schedule_fire_due, schedule_run_now, schedule_runs_resume
+from routing.schedules.firing import schedule_fire_due, schedule_run_now, schedule_runs_resume
 from tests.e2e.platform_recorder import PlatformRecorder
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
@@ -209,7 +209,7 @@ def test_an_abandoned_run_is_resumed_without_resending_what_was_sent(make_schedu
 
 @pytest.mark.django_db(transaction=True)  # the runtime refreshes PostgreSQL connections between runs
 def test_the_beat_task_fires_through_the_same_service(make_schedule, recorder) -> None:
-    from routing.tasks import execute_schedule_run, fire_schedule
+    from routing.pipeline.tasks import execute_schedule_run, fire_schedule
 
     schedule = make_schedule("every:1s")
     assert fire_schedule.apply(args=[schedule.pk]).get() == "fired"

@@ -2,7 +2,7 @@
 
 The mode is settings.GATEWAY_DISPATCH (env GATEWAY_DISPATCH): `embedded`, `celery`, or `off` (an ingress-only
 process that stores and acknowledges, leaving the work to another process). Unset: `celery` when REDIS_URL
-is set, else `embedded`. The same `routing.pipeline.process_event` runs either way.
+is set, else `embedded`. The same `routing.pipeline.worker.process_event` runs either way.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class EmbeddedDispatcher:
         return True
 
     def _run(self, event_id: int) -> None:
-        from routing.pipeline import process_event
+        from routing.pipeline.worker import process_event
 
         try:
             process_event(event_id)
@@ -80,7 +80,7 @@ class EmbeddedDispatcher:
         """Every `interval` seconds, resubmit stored-but-unfinished events this process does not hold."""
 
         def sweep() -> None:
-            from routing.pipeline import resume_unfinished
+            from routing.pipeline.worker import resume_unfinished
 
             try:
                 resume_unfinished(older_than=interval)
@@ -133,7 +133,7 @@ def submit(event_ids: list[int], *, background: bool = True) -> None:
     if chosen == "off":
         return
     if chosen == "celery":
-        from routing.handoff import sender
+        from routing.pipeline.handoff import sender
 
         if background:
             sender.submit(list(event_ids))  # a background thread talks to the broker (handoff.py)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from channels_app.adapters import DeliveryError, NotConfigured, Target, get_adapter
 from channels_app.models import ChannelInstance, OutboundMessage
-from routing.scheduling import config
+from routing.schedules import config
 
 log = logging.getLogger(__name__)
 
