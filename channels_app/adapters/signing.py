@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 
 
@@ -26,12 +27,21 @@ def same(expected: str, received: str) -> bool:
     return hmac.compare_digest(expected.encode("latin-1", "replace"), received.encode("latin-1", "replace"))
 
 
+# Unix seconds as ASCII digits only, at most 12 of them: `str.isdigit` accepts "²" and Arabic-Indic digits that
+# `int()` refuses, and `int()` refuses more than 4,300 digits; either crashed the caller into a 500 before any check.
+UNIX_SECONDS = re.compile(r"-?[0-9]{1,12}")
+
+
 def fresh(timestamp: str, tolerance: int, now: float | None = None) -> bool:
-    """True when a Unix-seconds timestamp is within `tolerance` seconds of now (replay window)."""
-    if not timestamp or not timestamp.strip().lstrip("-").isdigit():
+    """True when a Unix-seconds timestamp is within `tolerance` seconds of now (replay window).
+
+    Any malformed value (too long, non-ASCII, not a number) is simply not fresh, so unauthenticated garbage is a 401.
+    """
+    stamp = (timestamp or "").strip()
+    if not UNIX_SECONDS.fullmatch(stamp):
         return False
     current = time.time() if now is None else now
-    return abs(current - int(timestamp)) <= tolerance
+    return abs(current - int(stamp)) <= tolerance
 
 
 def standard_webhooks_key(secret: str) -> bytes:
