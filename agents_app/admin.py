@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 
-from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ProviderSettings
+from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ModelPrice, ProviderSettings
+from agents_app.pricing import cost_of
 from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
 
 
@@ -75,16 +77,63 @@ class AgentRunAdmin(ReadOnlyAdmin):
         "created_at",
         "agent_name",
         "status",
-        "provider",
+        "conversation",
+        "input_preview",
         "model",
         "prompt_tokens",
         "completion_tokens",
+        "cost",
         "duration_ms",
+        "trace",
     )
     list_filter = ("status", "provider", "agent_name")
-    search_fields = ("agent_name", "model", "error")
+    # context holds the session key and the inbound event: searching it finds a run by conversation id.
+    search_fields = ("agent_name", "model", "error", "input_text", "output_text", "context")
     date_hierarchy = "created_at"
     inlines = [GuardrailVerdictInline]
+    fields = (
+        "trace",
+        "agent_name",
+        "status",
+        "error",
+        "input_text",
+        "output_text",
+        "tool_calls",
+        "model",
+        "provider",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost",
+        "model_calls",
+        "duration_ms",
+        "context",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="conversation")
+    def conversation(self, obj: AgentRun) -> str:
+        return str((obj.context or {}).get("session") or "")
+
+    @admin.display(description="input")
+    def input_preview(self, obj: AgentRun) -> str:
+        return obj.input_text[:80]
+
+    @admin.display(description="cost")
+    def cost(self, obj: AgentRun) -> str:
+        return str(cost_of(obj.model, obj.prompt_tokens, obj.completion_tokens))
+
+    @admin.display(description="trace")
+    def trace(self, obj: AgentRun) -> str:
+        from routing.traces.build import trace_id_for_run
+
+        return format_html('<a href="/ops/traces/{}/">trace</a>', trace_id_for_run(obj))
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = ("model", "input_per_million", "output_per_million", "currency")
+    search_fields = ("model",)
 
 
 @admin.register(GuardrailVerdict)

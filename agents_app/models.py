@@ -117,6 +117,8 @@ class AgentRun(models.Model):
     tool_calls = models.JSONField(default=list, blank=True, help_text="Tools called: name, arguments, error flag.")
     duration_ms = models.PositiveIntegerField(default=0, help_text="Wall time of the run in milliseconds.")
     context = models.JSONField(default=dict, blank=True, help_text="Caller context (session, channel, source).")
+    input_text = models.TextField(blank=True, help_text="The message the agent answered (as the model saw it).")
+    output_text = models.TextField(blank=True, help_text="The answer it produced (after guardrails).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the run finished.")
 
     class Meta:
@@ -169,3 +171,28 @@ class GuardrailVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_name}/{self.guardrail_name}: {self.verdict} (attempt {self.attempt})"
+
+
+class ModelPrice(models.Model):
+    """What a model costs per million tokens, so traces and runs can show a cost; edited in the admin.
+
+    `model` matches a run's model exactly, or as a prefix when it ends with `*` (``gpt-4o*``); the longest match
+    wins."""
+
+    model = models.CharField(
+        max_length=200, unique=True, help_text="Model name as runs record it, or a prefix ending in * (gpt-4o*)."
+    )
+    input_per_million = models.DecimalField(
+        max_digits=12, decimal_places=4, default=0, help_text="Price of one million input (prompt) tokens."
+    )
+    output_per_million = models.DecimalField(
+        max_digits=12, decimal_places=4, default=0, help_text="Price of one million output (completion) tokens."
+    )
+    currency = models.CharField(max_length=8, default="USD", help_text="Currency of the prices.")
+
+    class Meta:
+        ordering = ["model"]
+        verbose_name = "model price"
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.input_per_million}/{self.output_per_million} {self.currency} per 1M tokens"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from channels_app.models import GatewaySettings, InboundEvent, OutboundMessage
 from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
@@ -58,20 +59,55 @@ class OutboundInline(admin.TabularInline):
         return False
 
 
+def trace_link(event_id: int | None) -> str:
+    """A link to the turn's trace page (/ops/traces/event-<id>/)."""
+    if not event_id:
+        return ""
+    return format_html('<a href="/ops/traces/event-{}/">trace</a>', event_id)
+
+
 @admin.register(InboundEvent)
 class InboundEventAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "instance", "event_type", "context", "chat_id", "status", "attempts", "error")
+    list_display = ("received_at", "instance", "text", "sender_id", "context", "status", "attempts", "error", "trace")
     list_filter = ("status", "instance", "event_type", "context")
-    search_fields = ("dedupe_key", "message_key", "chat_id", "sender_id", "conversation_key")
+    search_fields = ("dedupe_key", "message_key", "chat_id", "sender_id", "conversation_key", "payload")
     date_hierarchy = "received_at"
     list_select_related = ("instance",)
     inlines = [OutboundInline]
 
+    @admin.display(description="text")
+    def text(self, obj: InboundEvent) -> str:
+        return str(((obj.payload or {}).get("message") or {}).get("text") or "")[:100]
+
+    @admin.display(description="trace")
+    def trace(self, obj: InboundEvent) -> str:
+        return trace_link(obj.pk)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: InboundEvent | None = None) -> list[str]:
+        return ["trace", *super().get_readonly_fields(request, obj)]
+
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "instance", "chat_id", "seq", "status", "attempts", "delivery_status", "error")
+    list_display = (
+        "created_at",
+        "instance",
+        "chat_id",
+        "seq",
+        "status",
+        "attempts",
+        "delivery_status",
+        "error",
+        "trace",
+    )
     list_filter = ("status", "instance", "delivery_status")
     search_fields = ("idempotency_key", "chat_id", "platform_message_id")
     date_hierarchy = "created_at"
     list_select_related = ("instance",)
+
+    @admin.display(description="trace")
+    def trace(self, obj: OutboundMessage) -> str:
+        return trace_link(obj.inbound_id)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: OutboundMessage | None = None) -> list[str]:
+        return ["trace", *super().get_readonly_fields(request, obj)]

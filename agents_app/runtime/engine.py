@@ -139,7 +139,7 @@ async def _run(
 ) -> AsyncIterator[AgentEvent]:
     started = time.monotonic()
     config = runtime_config()
-    record = RunRecord(agent=agent, context=context)
+    record = RunRecord(agent=agent, context=context, input_text=message)
     try:
         if not agent.enabled:
             raise AgentError(
@@ -192,6 +192,7 @@ async def _run(
             if streaming and text:
                 yield TextDelta(text)
         record.status = AgentRun.Status.REFUSED if refused else AgentRun.Status.OK
+        record.output_text = text
     except AgentError as exc:
         record.status, record.error = AgentRun.Status.ERROR, str(exc)
         record.duration_ms = int((time.monotonic() - started) * 1000)

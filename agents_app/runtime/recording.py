@@ -30,6 +30,8 @@ class RunRecord:
     rules: Sequence[Rule] = ()
     duration_ms: int = 0
     context: Mapping[str, Any] | None = None
+    input_text: str = ""
+    output_text: str = ""
 
 
 def _json_safe(context: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -60,6 +62,8 @@ def _save(record: RunRecord) -> AgentRun:
             tool_calls=[{"name": t.name, "arguments": t.arguments, "error": t.error} for t in record.tool_calls],
             duration_ms=record.duration_ms,
             context=_json_safe(record.context),
+            input_text=record.input_text,
+            output_text=record.output_text,
         )
         if record.verdicts:
             ids = {rule.name: rule.id for rule in record.rules}

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
 from routing.api.views.tokens import AccessTokenDetailView, AccessTokenListView
+from routing.api.views.traces import TraceDetailView, TraceListView
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -57,6 +58,8 @@ v1 = [
     path("status", operations.StatusView.as_view(), name="status"),
     path("access-tokens", AccessTokenListView.as_view(), name="access-tokens"),
     path("access-tokens/<slug:name>", AccessTokenDetailView.as_view(), name="access-token"),
+    path("traces/", TraceListView.as_view(), name="traces"),
+    path("traces/<str:trace_id>/", TraceDetailView.as_view(), name="trace"),
     path("", include(router.urls)),
 ]
 
