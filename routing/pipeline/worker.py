@@ -155,6 +155,7 @@ def _answer(
         "session": session.key,
         "inbound_event": event.pk,
         "sender": message.sender_id,
+        "route": route.source,  # which rule matched, recorded with the run for the trace page
     }
     yield_to_acks()
     try:
