@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from agents_app.admin import AgentAdmin, AgentForm
 from agents_app.models import Agent
@@ -17,7 +17,7 @@ from channels_app.models import ChannelInstance
 from channels_app.platforms import PLATFORMS
 from gatewaysite.secret_fields import CredentialsField, keep_masked
 from gatewaysite.secrets import MASK, resolve_secret
-from routing.models import RoutingRule, Schedule, ScheduleRun, Session, SessionMessage
+from routing.models import RoutingRule, Schedule, ScheduleRun, Session
 from routing.schedules.admin_actions import run_schedules_now
 from routing.yaml_config.exporter import export_gateway_yaml
 from routing.yaml_config.importer import import_gateway_yaml
@@ -208,24 +208,68 @@ class ScheduleAdmin(admin.ModelAdmin):
     actions = [run_schedules_now]
 
 
-class SessionMessageInline(admin.TabularInline):
-    model = SessionMessage
-    extra = 0
-    can_delete = False
-    fields = ("seq", "role", "content", "created_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     list_display = ("key", "kind", "instance", "agent", "last_activity_at", "closed_at")
     list_filter = ("kind", "instance", "agent")
     search_fields = ("key", "chat_id")
-    readonly_fields = ("key", "kind", "instance", "chat_id", "thread_id", "agent", "created_at", "last_activity_at")
-    inlines = [SessionMessageInline]
+    readonly_fields = (
+        "transcript",
+        "key",
+        "kind",
+        "instance",
+        "chat_id",
+        "thread_id",
+        "agent",
+        "created_at",
+        "last_activity_at",
+    )
+    # The conversation first; what the session is and its editable state below, the raw metadata folded away.
+    fieldsets = (
+        ("Transcript", {"fields": ("transcript",)}),
+        (
+            "Session",
+            {
+                "fields": (
+                    "key",
+                    "kind",
+                    "instance",
+                    "chat_id",
+                    "thread_id",
+                    "agent",
+                    "created_at",
+                    "last_activity_at",
+                    "closed_at",
+                )
+            },
+        ),
+        ("Metadata", {"classes": ("collapse",), "fields": ("metadata",)}),
+    )
+
+    @admin.display(description="messages")
+    def transcript(self, obj: Session) -> str:
+        from routing.ui.sessions import transcript
+
+        rows = transcript(obj) if obj.pk else []
+        if not rows:
+            return "No messages yet."
+        return format_html(
+            '<p><a href="/ops/sessions/{}/">Open on the operator page (live, takeover)</a></p><ol class="transcript">{}</ol>',
+            obj.pk,
+            format_html_join(
+                "",
+                '<li><strong>{}</strong> <span class="quiet">{}</span> {} <div style="white-space:pre-wrap">{}</div></li>',
+                (
+                    (
+                        row["role"] + (f" ({row['by']})" if row["by"] else ""),
+                        row["at"].strftime("%Y-%m-%d %H:%M:%S"),
+                        format_html('<a href="/ops/traces/{}/">trace</a>', row["trace"]) if row["trace"] else "",
+                        row["content"],
+                    )
+                    for row in rows
+                ),
+            ),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -179,3 +179,11 @@ def test_the_api_serves_the_same_trace_with_a_read_token(client, turn) -> None:
     assert detail == build_trace(f"event-{turn.pk}")
     assert client.get("/api/v1/traces/event-999999/", **auth).status_code == 404
     assert client.get("/api/v1/traces/").status_code == 401
+
+
+def test_the_session_admin_page_opens_with_the_transcript(client, turn) -> None:
+    client.force_login(get_user_model().objects.create_superuser("root", password="root-pass-123"))
+    session = Session.objects.get()
+    html = client.get(f"/admin/routing/session/{session.pk}/change/").content.decode()
+    assert html.index("It left the depot.") < html.index('name="metadata"')
+    assert f"/ops/traces/event-{turn.pk}/" in html
