@@ -39,6 +39,11 @@ class Agent(models.Model):
         max_length=500, blank=True, help_text="API key or a ${VAR} reference. Empty: the provider's usual variable."
     )
     enabled = models.BooleanField(default=True, help_text="A disabled agent answers nothing and cannot be routed to.")
+    delegates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other agents this one may hand tasks to; its model calls each as a tool (ask_<name>).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the agent was created.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the agent was last changed.")
 
@@ -117,6 +122,14 @@ class AgentRun(models.Model):
     tool_calls = models.JSONField(default=list, blank=True, help_text="Tools called: name, arguments, error flag.")
     duration_ms = models.PositiveIntegerField(default=0, help_text="Wall time of the run in milliseconds.")
     context = models.JSONField(default=dict, blank=True, help_text="Caller context (session, channel, source).")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The run that delegated this one (a coordinator's ask_<agent> tool call).",
+    )
     input_text = models.TextField(blank=True, help_text="The message the agent answered (as the model saw it).")
     output_text = models.TextField(blank=True, help_text="The answer it produced (after guardrails).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When the run finished.")
