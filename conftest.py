@@ -13,6 +13,22 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("GATEWAY_DATA_DIR", tempfile.mkdtemp(prefix="gateway-test-data-"))
 
 
+TEST_TOOL_MODULES = ["tests.agents_app.sample_tools"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def register_test_tools() -> None:
+    """The sample tools are registered the way a deployment registers its own: listed in GATEWAY_TOOL_MODULES
+    (settings may already be loaded when this file runs, so set both the setting and, for subprocesses, the variable)."""
+    from django.conf import settings
+
+    from agents_app.tools.registry import forget_loaded_modules
+
+    os.environ["GATEWAY_TOOL_MODULES"] = ",".join(TEST_TOOL_MODULES)
+    settings.GATEWAY_TOOL_MODULES = list(TEST_TOOL_MODULES)
+    forget_loaded_modules()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def close_connections_before_teardown(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
     """The async ORM's shared thread and background worker threads keep their own connections; PostgreSQL refuses to

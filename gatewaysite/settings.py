@@ -216,6 +216,8 @@ GATEWAY_LLM_MAX_TOKENS = env_int("GATEWAY_LLM_MAX_TOKENS", 1024)
 GATEWAY_AGENT_MAX_TOOL_ITERATIONS = env_int("GATEWAY_AGENT_MAX_TOOL_ITERATIONS", 6)
 GATEWAY_AGENT_MAX_SECONDS = float(env_str("GATEWAY_AGENT_MAX_SECONDS", "180"))
 GATEWAY_TOOL_TIMEOUT = float(env_str("GATEWAY_TOOL_TIMEOUT", "20"))
+# Modules whose @gateway_tool functions agents may use (besides the built-ins); configuration only names tools.
+GATEWAY_TOOL_MODULES = env_list("GATEWAY_TOOL_MODULES", [])
 GATEWAY_TOOL_HTTP_TIMEOUT = float(env_str("GATEWAY_TOOL_HTTP_TIMEOUT", "10"))
 GATEWAY_GUARDRAIL_REFUSAL = env_str("GATEWAY_GUARDRAIL_REFUSAL", "Sorry, I can't help with that.")
 GATEWAY_OLLAMA_BASE_URL = env_str("GATEWAY_OLLAMA_BASE_URL", "http://127.0.0.1:11434/v1")

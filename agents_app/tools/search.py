@@ -12,12 +12,14 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from agents_app.tools.registry import gateway_tool
 from gatewaysite.secrets import resolve_secret
 
 DEFAULT_SEARCH_URL = "https://api.duckduckgo.com/"
 USER_AGENT = "agent-gateway/0.1 (+search_web)"
 
 
+@gateway_tool
 def search_web(query: str, max_results: int = 5) -> list[dict[str, str]]:
     """Search the web and return the top results (title, url, snippet).
 

@@ -12,6 +12,8 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from agents_app.tools.registry import gateway_tool
+
 DEFAULT_WEATHER_URL = "https://api.open-meteo.com/v1/forecast"
 DEFAULT_GEOCODING_URL = "https://geocoding-api.open-meteo.com/v1/search"
 COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -75,6 +77,7 @@ def _locate(location: str) -> tuple[float, float, str]:
     return float(place["latitude"]), float(place["longitude"]), label
 
 
+@gateway_tool
 def get_weather(location: str) -> dict[str, Any]:
     """Current weather at a place: temperature, wind, humidity and conditions.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agents_app.tools.registry import is_known_tool, tool_names, tool_problem
+from agents_app.tools.registry import is_known_tool, registered_tool_names
 from channels_app.platforms import PLATFORMS, get_platform
 from gatewaysite.secrets import referenced_variables, resolve_secret
 from routing.schedules.expressions import ScheduleExpressionError, format_every, parse_duration, parse_expression, zone
@@ -190,10 +190,10 @@ class Validator:
                     if not isinstance(tool, str):
                         self.error(tool_path, f"must be a tool name, got {tool!r}")
                     elif not is_known_tool(tool):
-                        self.error(tool_path, f"unknown tool '{tool}'{did_you_mean(tool, tool_names())}")
-                    elif tool not in tool_names() and (problem := tool_problem(tool)):
-                        # A dotted path must import now, not fail at the first message hours later.
-                        self.error(tool_path, problem)
+                        # Looked up in the registry only: a tool list is data, nothing it names is imported.
+                        known = registered_tool_names()
+                        hint = did_you_mean(tool, known) or f" (registered tools: {', '.join(known)})"
+                        self.error(tool_path, f"unknown tool '{tool}'{hint}")
                 agent.tools = [tool for tool in value if isinstance(tool, str)]
             elif key in ("instructions", "system_prompt"):
                 agent.instructions = value
