@@ -17,6 +17,7 @@ from channels_app.adapters.base import (
     json_or_empty,
     retry_after_seconds,
 )
+from channels_app.adapters.shapes import items
 from channels_app.adapters.signing import fresh, hmac_hex, same
 
 REPLAY_WINDOW = 300  # Slack v0: reject timestamps more than 5 minutes off (PLATFORMS.md §3.3)
@@ -67,7 +68,7 @@ class SlackAdapter(Adapter):
     def _bot_identity(self, payload: dict[str, Any]) -> tuple[str, str]:
         user_id = self.option("bot_user_id", "") or ""
         bot_id = self.option("bot_id", "") or ""
-        for auth in payload.get("authorizations") or []:
+        for auth in items(payload.get("authorizations"), "authorizations"):
             if isinstance(auth, dict) and auth.get("is_bot") and not user_id:
                 user_id = str(auth.get("user_id") or "")
         return user_id, bot_id

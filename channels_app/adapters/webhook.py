@@ -15,6 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 from channels_app.adapters.base import (
     Adapter,
     DeliveryError,
@@ -93,7 +97,11 @@ class WebhookAdapter(Adapter):
         context = str(conversation.get("context") or self.option("context", "dm") or "dm")
         if context not in ("dm", "group", "channel"):
             raise MalformedPayload("conversation.context must be dm, group or channel")
-        wait = reply.get("wait") or _prefer_wait(headers.get("Prefer", ""))
+        wait = reply.get("wait")
+        if wait is None:
+            wait = _prefer_wait(headers.get("Prefer", ""))
+        if not isinstance(wait, (int, float)) or isinstance(wait, bool) or not 0 <= wait < float("inf"):
+            raise MalformedPayload("reply.wait must be a number of seconds")
         return [
             InboundMessage(
                 platform=self.platform,
@@ -116,12 +124,17 @@ class WebhookAdapter(Adapter):
         ]
 
     def _callback_url(self, requested: Any) -> str:
-        """The configured callback URL; a per-message URL only when its host is allow-listed (no open relay)."""
+        """The configured callback URL; a per-message URL only when its host is allow-listed (no open relay).
+
+        The host compared is the one the HTTP client will connect to: the URL as `requests` prepares it, so
+        `http://127.0.0.1:18202\\@localhost:18201/x` (urllib sees localhost, requests 127.0.0.1) is refused.
+        """
         configured = self.credential("callback_url", required=False)
         if isinstance(requested, str) and requested:
-            allowed = self.option("allowed_callback_hosts", []) or []
-            if urlsplit(requested).hostname in allowed and urlsplit(requested).scheme in ("http", "https"):
-                return requested
+            allowed = {str(host).lower() for host in self.option("allowed_callback_hosts", []) or []}
+            prepared = connect_url(requested)
+            if prepared is not None and urlsplit(prepared).hostname in allowed:
+                return prepared
         return configured
 
     def accepted_reply(self, messages: list[InboundMessage]) -> HttpReply:
@@ -172,6 +185,25 @@ class WebhookAdapter(Adapter):
             retry_after=retry,
             code=str(response.status_code),
         )
+
+
+def connect_url(url: str) -> str | None:
+    """`url` as the HTTP client will send it, or None when its host is ambiguous or it carries credentials.
+
+    requests (urllib3) and urllib disagree on backslashes and `@`; the URL is accepted only when both read the
+    same host from the prepared form, with no user-info and an http(s) scheme.
+    """
+    try:
+        prepared = str(requests.Request("POST", url).prepare().url)
+        parsed = parse_url(prepared)
+        split = urlsplit(prepared)
+    except (requests.RequestException, LocationParseError, ValueError):
+        return None
+    if parsed.scheme not in ("http", "https") or parsed.auth or split.username is not None or not parsed.host:
+        return None
+    if (split.hostname or "") != parsed.host.lower().strip("[]"):
+        return None
+    return prepared
 
 
 def _prefer_wait(prefer: str) -> float:

@@ -19,6 +19,7 @@ from channels_app.adapters.base import (
     json_or_empty,
     retry_after_seconds,
 )
+from channels_app.adapters.shapes import items, mapping
 from channels_app.adapters.signing import hmac_hex, same
 
 # Graph error codes that clear up by themselves, with a sensible wait (PLATFORMS.md §4.7).
@@ -61,33 +62,38 @@ class WhatsAppAdapter(Adapter):
             raise HandshakeRefused("wrong hub.verify_token or hub.mode")
         return HttpReply(200, query.get("hub.challenge", ""), "text/plain")
 
-    def _values(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    def _values(self, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Each `entry[i].changes[j].value` for our number, with its field path for error messages."""
         if payload.get("object") != "whatsapp_business_account":
             return []
         ours = self.credential("phone_number_id", required=False)
         values = []
-        for entry in payload.get("entry") or []:
-            for change in (entry or {}).get("changes") or []:
-                value = (change or {}).get("value") or {}
-                if (change or {}).get("field") != "messages" or not isinstance(value, dict):
+        for i, entry in enumerate(items(payload.get("entry"), "entry")):
+            changes = mapping(entry, f"entry[{i}]").get("changes")
+            for j, change in enumerate(items(changes, f"entry[{i}].changes")):
+                change = mapping(change, f"entry[{i}].changes[{j}]")
+                value = change.get("value") or {}
+                if change.get("field") != "messages" or not isinstance(value, dict):
                     continue
-                number = str((value.get("metadata") or {}).get("phone_number_id") or "")
+                metadata = mapping(value.get("metadata"), f"entry[{i}].changes[{j}].value.metadata")
+                number = str(metadata.get("phone_number_id") or "")
                 if ours and number != ours:
                     continue  # another number of the WABA: 200 and drop (PLATFORMS.md §4.9)
-                values.append(value)
+                values.append((f"entry[{i}].changes[{j}].value", value))
         return values
 
     def parse(self, payload: dict[str, Any], headers: Mapping[str, str]) -> list[InboundMessage]:
         out: list[InboundMessage] = []
         # entry[], changes[] and messages[] are all arrays: Meta batches (PLATFORMS.md §4.4).
-        for value in self._values(payload):
+        for path, value in self._values(payload):
+            contacts = [c for c in items(value.get("contacts"), f"{path}.contacts") if isinstance(c, dict)]
             names = {
-                str(c.get("wa_id") or c.get("user_id") or ""): str((c.get("profile") or {}).get("name") or "")
-                for c in value.get("contacts") or []
-                if isinstance(c, dict)
+                str(c.get("wa_id") or c.get("user_id") or ""): str(
+                    mapping(c.get("profile"), f"{path}.contacts[].profile").get("name") or ""
+                )
+                for c in contacts
             }
-            contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
-            for message in value.get("messages") or []:
+            for message in items(value.get("messages"), f"{path}.messages"):
                 if not isinstance(message, dict) or not message.get("id"):
                     continue
                 # The phone number may be absent once a user adopts a username: fall back to the BSUID.
@@ -115,11 +121,11 @@ class WhatsAppAdapter(Adapter):
 
     def parse_statuses(self, payload: dict[str, Any]) -> list[DeliveryStatus]:
         out: list[DeliveryStatus] = []
-        for value in self._values(payload):
-            for status in value.get("statuses") or []:
+        for path, value in self._values(payload):
+            for status in items(value.get("statuses"), f"{path}.statuses"):
                 if not isinstance(status, dict) or not status.get("id"):
                     continue
-                errors = status.get("errors") or [{}]
+                errors = items(status.get("errors"), f"{path}.statuses[].errors") or [{}]
                 first = errors[0] if isinstance(errors[0], dict) else {}
                 out.append(
                     DeliveryStatus(

@@ -86,7 +86,7 @@ async def _handle_post(
         return await _reject(instance, 401, str(exc), UNAUTHORIZED), [], 0.0
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested ~1,000+ deep
         payload = None
     if not isinstance(payload, dict):
         response = await _reject(
@@ -107,6 +107,11 @@ async def _handle_post(
         response = await _reject(
             instance, 400, str(exc), {"error": f"malformed body: {exc}"}, adapter.malformed_headers
         )
+        return response, [], 0.0
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        # A shape no adapter check named: still the sender's mistake (400), logged without a traceback.
+        reason = f"unexpected structure ({type(exc).__name__}: {exc})"
+        response = await _reject(instance, 400, reason, {"error": "malformed body"}, adapter.malformed_headers)
         return response, [], 0.0
     if not messages and not statuses:
         return HttpResponse(b"", status=200), [], 0.0  # authentic but not for us: 200 so it is not retried
