@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from agents_app.models import Agent, AgentRun, ProviderSettings
-from agents_app.runtime import guardrails
+from agents_app.runtime import delegation, guardrails
 from agents_app.runtime.config import RuntimeConfig, runtime_config
 from agents_app.runtime.limits import model_call_slot
 from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, Provider, ToolSpec
@@ -139,6 +139,7 @@ async def _run(
 ) -> AsyncIterator[AgentEvent]:
     started = time.monotonic()
     config = runtime_config()
+    context = delegation.prepare_context(agent, context)
     record = RunRecord(agent=agent, context=context, input_text=message)
     try:
         if not agent.enabled:
@@ -171,7 +172,7 @@ async def _run(
             provider=provider,
             model=route.model,
             system=guardrails.compose_instructions(agent.instructions or "", rules),
-            tools=_load_tools(agent, model),
+            tools={**_load_tools(agent, model), **delegation.delegate_tools(agent, context)},
             messages=[Message(role=t.role, content=t.content) for t in turns] + [Message("user", message)],
             deadline=started + config.max_run_seconds,
             record=record,
@@ -276,7 +277,13 @@ async def _answer(turn: _Turn, *, live: bool) -> AsyncIterator[AgentEvent]:
             if tool is None:
                 result, error = f"error: no tool named {call.name!r}", True
             else:
-                outcome = await tool.invoke(call.arguments, time_limit=min(turn.config.tool_timeout, turn.remaining()))
+                # A delegated agent runs its own loop: it may use the rest of this run's time, not one tool's.
+                limit = (
+                    turn.remaining()
+                    if delegation.is_delegate(tool)
+                    else min(turn.config.tool_timeout, turn.remaining())
+                )
+                outcome = await tool.invoke(call.arguments, time_limit=limit)
                 result, error = outcome.result, outcome.error
             turn.record.tool_calls.append(ToolCallRecord(call.name, call.arguments, result, error))
             yield ToolFinished(call.name, result, error)

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from agents_app.models import Agent, AgentRun, GuardrailVerdict
+from agents_app.runtime import delegation
 from agents_app.runtime.guardrails import Rule
 from agents_app.runtime.types import GuardrailCheck, ToolCallRecord, Usage
 
@@ -80,6 +81,7 @@ def _save(record: RunRecord) -> AgentRun:
                 )
                 for check in record.verdicts
             )
+        delegation.link_children(run.pk, record.context)
     return run
 
 
