@@ -78,13 +78,36 @@ COMMON_OPTIONS: tuple[OptionSpec, ...] = (
         choices=("mention_only", "all"),
         default="mention_only",
     ),
-    OptionSpec("allowed_users", "Sender ids allowed to talk to the bot (empty: everyone).", kind=list, default=[]),
+    OptionSpec(
+        "allowed_users",
+        "Sender ids allowed to talk to the bot: a list, or one ${VAR} holding comma-separated ids (empty: everyone).",
+        kind=list,
+        default=[],
+    ),
+    OptionSpec("blocked_users", "Sender ids never answered (a list, or one ${VAR} of comma-separated ids).", kind=list),
+    OptionSpec(
+        "unknown_user_policy",
+        "Senders outside allowed_users (and not owner_user_id): deny or pair (refused and recorded), allow (answered).",
+        choices=("deny", "pair", "allow"),
+        default="deny",
+    ),
+    OptionSpec("owner_user_id", "Sender id of the bot's owner, always answered (even with allowed_users set)."),
+    OptionSpec("ack_emoji", "Reaction put on the user's message while the agent works (empty: none), e.g. ⏳."),
+    OptionSpec("done_emoji", "Reaction that replaces ack_emoji once the answer is sent (empty: just remove it)."),
+    OptionSpec(
+        "ack_scope",
+        "Which messages get ack_emoji: off, direct (DMs), group-mentions (DMs + mentions), group-all, all.",
+        choices=("off", "direct", "group-mentions", "group-all", "all"),
+        default="group-mentions",
+    ),
     OptionSpec("text_limit", "Lower the platform's per-message character limit for replies.", kind=int),
     OptionSpec(
         "rate_limit", "Deliveries per minute accepted for this instance (0: no limit; over it → 429).", kind=int
     ),
     OptionSpec("sender_rate_limit", "Messages per minute answered per sender (over: stored, not answered).", kind=int),
 )
+# Options that take a list of sender ids or one `${VAR}` string holding them comma-separated.
+USER_LIST_OPTIONS = ("allowed_users", "blocked_users")
 SECURITY = ("tls", "starttls", "none")
 
 PLATFORMS: dict[str, PlatformSpec] = {

@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import ratelimit
+from channels_app.webhooks import admission, ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,8 @@ def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
         return message.ignore_reason
     if not message.text.strip():
         return "empty text"
-    allowed = instance.option("allowed_users") or []
-    if allowed and message.sender_id not in {str(user) for user in allowed}:
-        return "sender not in allowed_users"
+    if refused := admission.refusal(instance.options or {}, message.sender_id):
+        return refused
     policy = instance.option("group_policy") or "mention_only"
     if message.context in ("group", "channel") and policy == "mention_only" and not message.mentioned:
         return "not addressed to the bot (group_policy mention_only)"

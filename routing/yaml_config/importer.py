@@ -9,6 +9,7 @@ from django.db import models, transaction
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from routing.models import RoutingRule, Schedule
+from routing.yaml_config.formats import translate
 from routing.yaml_config.issues import ConfigIssue
 from routing.yaml_config.loader import load_yaml
 from routing.yaml_config.model import GatewayConfig
@@ -149,11 +150,11 @@ def _apply(config: GatewayConfig, report: ImportReport, prune: bool) -> None:
 
 def import_gateway_yaml(text: str, *, dry_run: bool = False, prune: bool = False) -> ImportReport:
     """Validate and apply gateway.yaml text. Raises ConfigError (nothing written) when the file has errors."""
-    data = load_yaml(text)
+    data, translation_warnings, _format = translate(load_yaml(text))
     known_agents = {} if prune else dict(Agent.objects.values_list("name", "enabled"))
     known_channels = {} if prune else dict(ChannelInstance.objects.values_list("name", "platform"))
     config, warnings = validate_config(data, known_agents, known_channels)
-    report = ImportReport(dry_run=dry_run, warnings=warnings)
+    report = ImportReport(dry_run=dry_run, warnings=[*translation_warnings, *warnings])
     with transaction.atomic():
         _apply(config, report, prune)
         if dry_run:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from agents_app.tools.registry import is_known_tool, registered_tool_names
-from channels_app.platforms import PLATFORMS, get_platform
+from channels_app.platforms import PLATFORMS, USER_LIST_OPTIONS, get_platform
 from gatewaysite.secrets import referenced_variables, resolve_secret
 from routing.schedules.expressions import ScheduleExpressionError, format_every, parse_duration, parse_expression, zone
 from routing.yaml_config import schema
@@ -262,7 +262,11 @@ class Validator:
                 continue
             option = spec.option(key)
             key_path = join_path(path, key)
-            if self.typed(key_path, data[key], option.kind):
+            if key in USER_LIST_OPTIONS and isinstance(data[key], str):
+                # One `${VAR}` holding comma-separated ids (PraisonAI's onboarding writes this); resolved at intake.
+                self.check_reference(key_path, data[key])
+                channel.options[key] = data[key]
+            elif self.typed(key_path, data[key], option.kind):
                 if option.choices and data[key] not in option.choices:
                     self.error(key_path, f"must be one of {', '.join(option.choices)}, got {data[key]!r}")
                 else:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from channels_app.models import ChannelInstance
 from channels_app.platforms import get_platform
 from gatewaysite.secrets import resolve_secret
+from routing.yaml_config.formats import translate
 from routing.yaml_config.issues import ConfigError
 from routing.yaml_config.loader import load_yaml
 from routing.yaml_config.validate import validate_config
@@ -37,7 +38,9 @@ class Command(BaseCommand):
         rows: list[tuple[str, str, str, str, str]] = []
         if options.get("config"):
             try:
-                config, _ = validate_config(load_yaml(Path(str(options["config"])).read_text(encoding="utf-8")))
+                config, _ = validate_config(
+                    translate(load_yaml(Path(str(options["config"])).read_text(encoding="utf-8")))[0]
+                )
             except OSError as exc:
                 raise CommandError(f"{options['config']}: cannot read: {exc.strerror}") from exc
             except ConfigError as exc:

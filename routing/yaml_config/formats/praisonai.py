@@ -1,0 +1,394 @@
+"""PraisonAI's gateway.yaml / bot.yaml (praisonai-bot 0.1.16 schema) translated into our format plus warnings.
+
+Ours grew out of PraisonAI's seed format, so its files mostly pass through. What PraisonAI has beyond it is either
+mapped onto ours (legacy `agent:`, top-level `routing:`, single-bot and `platforms:` shapes, `access_groups`,
+role/goal/backstory, `llm`, `web_search`), implemented (hooks, mcp_servers, reactions, admission keys — passed on
+to the validator), or accepted with one warning naming the key and saying it is ignored. Nothing is dropped
+silently and nothing PraisonAI's schema accepts fails the import, except a near-miss of one of our keys (a typo).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+
+from agents_app.tools.registry import is_known_tool
+from gatewaysite.secrets import resolve_secret
+from routing.yaml_config import schema
+from routing.yaml_config.formats.praisonai_channels import TOKEN_ENV, ChannelTranslator
+from routing.yaml_config.issues import ConfigError, ConfigIssue, join_path
+
+NAME = "praisonai"
+
+SINGLE_BOT_KEYS = ("platform", "token", "app_token", "unknown_user_policy", "owner_user_id")
+IGNORED_TOP = {
+    "daemon": "run the gateway under systemd or the Procfile (see docs/deployment.md)",
+    "rooms": "multi-agent rooms are not supported; route each channel to one agent",
+}
+IGNORED_AGENT = {
+    "name": "an agent's name is its key under agents",
+    "knowledge": "there is no knowledge base; give the agent a tool instead",
+    "web_search_provider": "search_web uses the configured search provider",
+    "auto_approve": "tools run without approval prompts",
+}
+IGNORED_GATEWAY = {
+    "cors_origins": "the REST API is same-origin; WebSocket origins are gateway.allowed_origins",
+    "max_sessions_per_agent": "sessions are bounded by gateway.session_config",
+    "per_turn_timeout": "the agent's tool loop is bounded in iterations and time",
+    "max_buffered_bytes": "frames are bounded at 1 MiB",
+    "max_queued_frames": "frames are bounded at 1 MiB",
+    "max_concurrent_runs": "model calls are bounded by GATEWAY_MAX_CONCURRENT_QUERIES",
+    "queue_depth": "messages queue per session in the database",
+    "overflow_policy": "messages queue per session in the database",
+    "preauth_max_connections_per_ip": "max_connections holds across all processes",
+    "max_unauthorized_frames": "an unauthenticated socket is closed at once (4003)",
+    "drain_timeout": "use rungateway --shutdown-timeout",
+    "reload_drain_timeout": "use rungateway --shutdown-timeout",
+    "reliability": "inbound events and replies are always stored before they are acknowledged or sent",
+    "durable_runs": "interrupted turns are always resumed at start-up",
+    "notify_on_undelivered": "undelivered replies are recorded on the message log and the instance's last_error",
+    "undelivered_template": "undelivered replies are recorded on the message log and the instance's last_error",
+    "api": "the REST API is always at /api/v1/",
+    "liveness": "WebSocket heartbeats are gateway.heartbeat_interval",
+    "health": "channel health is in /health and the admin",
+    "turn_lock": "one turn at a time per session is always enforced",
+    "control": "channels are paused and resumed over the REST API",
+    "forensics": "every message and agent run is in the admin",
+    "trusted_proxies": "run behind a proxy with ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS",
+    "auth_scopes": "create scoped tokens with gateway.auth.tokens or in the admin",
+}
+IGNORED_SESSION = ("persist", "persist_path", "store", "resume_window", "max_inbox", "metadata")
+IGNORED_SCHEDULE = {"pre_run": "schedules have no shell go/no-go gate"}
+# PraisonAI's web-search tools are our search_web; its other bundled tools have no counterpart here.
+SEARCH_TOOLS = (
+    "internet_search",
+    "duckduckgo",
+    "web_search",
+    "tavily_search",
+    "searxng_search",
+    "exa_search",
+    "ydc_search",
+)
+PRAISONAI_TOOLS = (
+    "schedule_add",
+    "schedule_list",
+    "schedule_remove",
+    "schedule_pause",
+    "schedule_resume",
+    "schedule_update",
+    "store_memory",
+    "search_memory",
+    "store_learning",
+    "search_learning",
+    "session_search",
+    "ask_conversation",
+    "execute_command",
+    "get_command_output",
+    "kill_process",
+    "list_processes",
+    "stop_command",
+    "execute_code",
+    "read_file",
+    "write_file",
+    "list_files",
+    "edit_file",
+    "copy_file",
+    "move_file",
+    "delete_file",
+    "get_file_info",
+    "apply_patch",
+    "glob",
+    "grep",
+    "web_crawl",
+    "crawl_web",
+    "crawl",
+    "scrape_page",
+    "extract_links",
+    "extract_text",
+    "send_message",
+    "send_email",
+    "read_email",
+    "list_emails",
+    "reply_email",
+    "todo_add",
+    "todo_list",
+    "todo_update",
+    "clarify",
+    "gateway_status",
+    "get_system_info",
+    "tavily_extract",
+    "exa_answer",
+    "github_create_pull_request",
+    "jira_get_issue_info",
+    "jira_search_issues",
+)
+
+
+def detect(data: dict) -> bool:
+    """PraisonAI's shape is the default: any mapping is read as PraisonAI's (a superset of ours)."""
+    return isinstance(data, dict)
+
+
+def translate(data: dict) -> tuple[dict, list[ConfigIssue]]:
+    """Our format for a PraisonAI file, and the warnings; raises ConfigError for what fails closed (access groups)."""
+    translation = _Translation(copy.deepcopy(data))
+    out = translation.run()
+    if translation.errors:
+        raise ConfigError(translation.errors)
+    return out, translation.warnings
+
+
+def _near_miss(key: object, known: list[str] | tuple[str, ...]) -> bool:
+    return bool(difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.8))
+
+
+class _Translation:
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.warnings: list[ConfigIssue] = []
+        self.errors: list[ConfigIssue] = []
+
+    def ignored(self, path: str, reason: str) -> None:
+        self.warnings.append(ConfigIssue(path, f"ignored: {reason}", level="warning"))
+
+    def note(self, path: str, message: str) -> None:
+        self.warnings.append(ConfigIssue(path, message, level="warning"))
+
+    def run(self) -> dict:
+        data = self.data
+        for key, reason in IGNORED_TOP.items():
+            if key in data:
+                del data[key]
+                self.ignored(key, reason)
+        if not isinstance(data.get("channels") or {}, dict) or not isinstance(data.get("agents") or {}, dict):
+            return data  # the validator reports the wrong type with its path
+        self.single_bot()
+        self.platforms()
+        self.legacy_agent()
+        mcp_names = set(data.get("mcp_servers") or {}) if isinstance(data.get("mcp_servers"), dict) else set()
+        for name, agent in (data.get("agents") or {}).items():
+            if isinstance(agent, dict):
+                data["agents"][name] = self.agent(join_path("agents", name), agent, mcp_names)
+        if isinstance(data.get("gateway"), dict):
+            self.gateway(data["gateway"])
+        self.top_routing()
+        self.channels()
+        self.auto_enable()
+        self.schedules()
+        for key in ("hooks", "mcp_servers"):
+            if key in data and key not in schema.TOP_LEVEL_KEYS:
+                del data[key]
+                self.ignored(key, "not supported by this gateway version")
+        return data
+
+    # -- shapes -----------------------------------------------------------------------------------------------
+    def single_bot(self) -> None:
+        """Top-level `platform:` + `token:` (PraisonAI's single-bot bot.yaml) becomes one channel instance."""
+        data = self.data
+        given = {key: data.pop(key) for key in SINGLE_BOT_KEYS if key in data}
+        if not given:
+            return
+        platform = given.get("platform")
+        if not platform or data.get("channels"):
+            for key in given:
+                self.ignored(key, "channels: already declares the instances" if platform else "no platform: given")
+            return
+        platform = str(platform).strip().lower()
+        channel: dict = {"platform": platform}
+        channel["token"] = given.get("token") or f"${{{TOKEN_ENV.get(platform, platform.upper() + '_BOT_TOKEN')}}}"
+        for key in ("app_token", "unknown_user_policy", "owner_user_id"):
+            if given.get(key) is not None:
+                channel[key] = given[key]
+        data["channels"] = {platform: channel}
+
+    def platforms(self) -> None:
+        """BotOS's `platforms: {telegram: {...}}` is channels keyed by platform."""
+        platforms = self.data.pop("platforms", None)
+        if not platforms:
+            return
+        if self.data.get("channels"):
+            self.ignored("platforms", "channels: already declares the instances")
+            return
+        self.data["channels"] = {
+            name: {"platform": name, **(entry or {})} for name, entry in platforms.items() if isinstance(entry, dict)
+        }
+
+    def legacy_agent(self) -> None:
+        """`agent:` (the single-agent block `bot start` reads) becomes agents.<its name> unless that exists."""
+        legacy = self.data.pop("agent", None)
+        if legacy is None:
+            return
+        if not isinstance(legacy, dict):
+            self.errors.append(ConfigIssue("agent", f"must be a mapping, got {type(legacy).__name__}"))
+            return
+        name = str(legacy.get("name") or "assistant")
+        agents = self.data.setdefault("agents", {}) or {}
+        self.data["agents"] = agents
+        legacy = {key: value for key, value in legacy.items() if key != "name"}
+        if name in agents:
+            if any((agents[name] or {}).get(key) != value for key, value in legacy.items()):
+                self.ignored("agent", f"agents.{name} is also defined and wins")
+            return
+        agents[name] = legacy
+
+    def agent(self, path: str, agent: dict, mcp_names: set[str]) -> dict:
+        out = dict(agent)
+        if "llm" in out:
+            llm = out.pop("llm")
+            if out.get("model"):
+                self.ignored(join_path(path, "llm"), "model: is also given and wins")
+            elif llm:
+                out["model"] = llm
+        persona = [
+            f"You are {out.pop('role')}." if out.get("role") else None,
+            f"Your goal: {out.pop('goal')}" if out.get("goal") else None,
+            str(out.pop("backstory")) if out.get("backstory") else None,
+        ]
+        for key in ("role", "goal", "backstory"):
+            out.pop(key, None)
+        if any(persona):
+            key = "system_prompt" if "system_prompt" in out and "instructions" not in out else "instructions"
+            out[key] = "\n\n".join(part for part in (*persona, out.get(key) or None) if part)
+        if out.pop("web_search", False):
+            out["tools"] = list(dict.fromkeys([*(out.get("tools") or []), "search_web"]))
+        if isinstance(out.get("tools"), list):
+            kept = []
+            for index, tool in enumerate(out["tools"]):
+                tool_path = f"{join_path(path, 'tools')}[{index}]"
+                if tool in SEARCH_TOOLS and not is_known_tool(tool) and tool not in mcp_names:
+                    kept.append("search_web")
+                    self.note(tool_path, f"PraisonAI's {tool} is search_web here")
+                elif tool in PRAISONAI_TOOLS and not is_known_tool(tool) and tool not in mcp_names:
+                    self.ignored(tool_path, f"PraisonAI's tool '{tool}' has no counterpart here")
+                else:
+                    kept.append(tool)  # the validator judges it (and explains a typo)
+            out["tools"] = list(dict.fromkeys(kept))
+        for key in [key for key in out if key not in schema.AGENT_KEYS]:
+            if key in IGNORED_AGENT or not _near_miss(key, list(schema.AGENT_KEYS)):
+                self.ignored(join_path(path, key), IGNORED_AGENT.get(key, "not an agent option here"))
+                del out[key]
+        return out
+
+    def gateway(self, gateway: dict) -> None:
+        if "bind_host" in gateway:
+            bind = gateway.pop("bind_host")
+            if gateway.get("host"):
+                self.ignored("gateway.bind_host", "gateway.host is also given and wins")
+            elif bind:
+                gateway["host"] = bind
+        for key, reason in IGNORED_GATEWAY.items():
+            if key in gateway and key not in schema.GATEWAY_KEYS:
+                del gateway[key]
+                self.ignored(join_path("gateway", key), reason)
+        if "hooks" in gateway and "hooks" not in schema.GATEWAY_KEYS:
+            hooks = gateway.pop("hooks") or []
+            self.data["hooks"] = [*(self.data.get("hooks") or []), *hooks]
+        for block in ("session_config", "session"):
+            session = gateway.get(block)
+            if isinstance(session, dict):
+                for key in IGNORED_SESSION:
+                    if key in session:
+                        del session[key]
+                        self.ignored(join_path("gateway", block, key), "sessions are stored in the database")
+        auth = gateway.get("auth")
+        if isinstance(auth, dict) and "auth" not in schema.GATEWAY_KEYS:
+            del gateway["auth"]
+            self.ignored("gateway.auth", "create scoped tokens in the admin (Access tokens)")
+
+    def top_routing(self) -> None:
+        """Top-level `routing: {default, rules}` fills the routes of channels that do not name their own."""
+        routing = self.data.pop("routing", None)
+        if not isinstance(routing, dict):
+            return
+        channels = self.data.get("channels") or {}
+        default = routing.get("default")
+        rules = routing.get("rules") or {}
+        for key in routing:
+            if key not in ("default", "rules"):
+                self.ignored(join_path("routing", key), "routing takes default and rules")
+        for name, channel in channels.items():
+            if not isinstance(channel, dict):
+                continue
+            route_key = "routes" if "routes" in channel else "routing"
+            routes = dict(channel.get(route_key) or {})
+            platform = channel.get("platform") or name
+            for rule_key, agent in rules.items():
+                if rule_key in schema.ROUTING_CONTEXTS:
+                    routes.setdefault(rule_key, agent)
+                elif rule_key in (name, platform):
+                    routes.setdefault("default", agent)
+            if default:
+                routes.setdefault("default", default)
+            if routes:
+                channel[route_key] = routes
+        names = {key for channel_name, ch in channels.items() for key in (channel_name, (ch or {}).get("platform"))}
+        for rule_key in rules:
+            if rule_key not in schema.ROUTING_CONTEXTS and rule_key not in names:
+                self.ignored(join_path("routing", "rules", rule_key), "no channel or context of that name")
+
+    def channels(self) -> None:
+        channels = self.data.get("channels") or {}
+        groups_raw = self.data.pop("access_groups", None) or {}
+        if not isinstance(groups_raw, dict):
+            self.errors.append(ConfigIssue("access_groups", "must be a mapping of group name to a list of ids"))
+            groups_raw = {}
+        translator = ChannelTranslator(groups_raw, self.warnings, self.errors)
+        from channels_app.platforms import get_platform
+
+        for name, channel in list(channels.items()):
+            if not isinstance(channel, dict):
+                continue
+            spec = get_platform(str(channel.get("platform") or name))
+            known = [
+                *schema.CHANNEL_STRUCTURAL_KEYS,
+                *(spec.credential_keys if spec else ()),
+                *(spec.option_keys if spec else ()),
+            ]
+            channels[name] = translator.channel(str(name), channel, known)
+
+    def auto_enable(self) -> None:
+        """`auto_enable_from_env: true`: an instance whose credentials are all unset variables is imported off."""
+        flag = self.data.pop("auto_enable_from_env", None)
+        if flag is not True:
+            return
+        from channels_app.platforms import get_platform
+
+        for name, channel in (self.data.get("channels") or {}).items():
+            spec = get_platform(str((channel or {}).get("platform") or name)) if isinstance(channel, dict) else None
+            if spec is None or not spec.credentials or channel.get("enabled") is False:
+                continue
+            given = [channel[key] for key in spec.credential_keys if channel.get(key) not in (None, "")]
+            if given and all(resolve_secret(str(value)) is None for value in given):
+                channel["enabled"] = False
+                self.note(
+                    join_path("channels", name),
+                    "imported disabled: auto_enable_from_env and none of its credentials is set; set them and "
+                    "enable the instance in the admin",
+                )
+        self.note(
+            "auto_enable_from_env",
+            "instances are not created from environment variables alone; declare each under channels",
+        )
+
+    def schedules(self) -> None:
+        schedules = self.data.get("schedules")
+        if not isinstance(schedules, dict):
+            return
+        channels = self.data.get("channels") or {}
+        by_platform: dict[str, list[str]] = {}
+        for name, channel in channels.items():
+            platform = (channel or {}).get("platform") or name if isinstance(channel, dict) else name
+            by_platform.setdefault(str(platform), []).append(str(name))
+        for name, entry in schedules.items():
+            if not isinstance(entry, dict):
+                continue
+            path = join_path("schedules", name)
+            for key in [key for key in entry if key not in schema.SCHEDULE_KEYS]:
+                if key in IGNORED_SCHEDULE or not _near_miss(key, list(schema.SCHEDULE_KEYS)):
+                    self.ignored(join_path(path, key), IGNORED_SCHEDULE.get(key, "not a schedule option here"))
+                    del entry[key]
+            holder = entry.get("deliver") if isinstance(entry.get("deliver"), dict) else entry
+            target = holder.get("channel")
+            # PraisonAI's schedule delivers to a platform; here to an instance: the platform's only instance.
+            if isinstance(target, str) and target not in channels and len(by_platform.get(target, [])) == 1:
+                holder["channel"] = by_platform[target][0]
