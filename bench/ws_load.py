@@ -1,10 +1,15 @@
 """WebSocket plane load figures against a real `daphne gatewaysite.asgi:application` subprocess.
 
-    .venv/bin/python bench/ws_load.py                       # embedded: SQLite + in-memory channel layer
+    .venv/bin/python bench/ws_load.py --skip-idle --skip-fanout --agent-count 50   # one agent per client
+    .venv/bin/python bench/ws_load.py --skip-idle --skip-fanout --clients 1 --messages 50
+    .venv/bin/python bench/ws_load.py --model echo          # the offline model (no HTTP, no SDK), labelled as such
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/ws_load.py --distributed
 
 (a) idle connections held by one process, with the server's memory per connection;
-(b) message round trip through the instant offline agent (echo): clients × messages, msgs/s and p50/p99;
+(b) message round trip: clients × messages, msgs/s, p50/p99, the server's CPU milliseconds per message and its peak
+    memory. By default the agents call an OpenAI-compatible model over HTTP through the real `openai` SDK (a fake
+    that answers at once, in its own process: bench/fake_model.py), so the figures include the SDK, the provider
+    HTTP pool and the run record, as a deployment pays them;
 (c) push fan-out of one publish to N subscribers: p50/p99 delivery latency.
 The client runs in this process (asyncio + websockets), so on a small machine client and server share the CPUs.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -27,6 +33,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidMessage
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import procstats  # noqa: E402
+from bench.fake_model import ModelProcess  # noqa: E402
+
 TOKEN = "bench-token"
 SETUP = """
 import django, sys
@@ -40,7 +51,10 @@ gs.auth_token = sys.argv[1]
 gs.push_enabled = True
 gs.max_connections = 100000
 gs.save()
-Agent.objects.get_or_create(name="bench", defaults={"model": "echo"})
+model, base_url, count = sys.argv[2], sys.argv[3], int(sys.argv[4])
+for name in ["bench"] + [f"bench{i}" for i in range(count)]:
+    Agent.objects.update_or_create(name=name, defaults={"model": model, "base_url": base_url, "api_key": "sk-bench",
+        "instructions": "Reply with one word."})
 from channels_app.realtime.models import ConnectionLease, PushChannel
 ConnectionLease.objects.all().delete()
 PushChannel.objects.filter(name="fanout").delete()
@@ -68,7 +82,8 @@ def pct(values: list[float], q: float) -> float:
 class Server:
     """One daphne process prepared with a token, push on, and an echo agent."""
 
-    def __init__(self, distributed: bool) -> None:
+    def __init__(self, distributed: bool, model: str = "echo", base_url: str = "", agents: int = 0) -> None:
+        self.agent_args = [model, base_url, str(agents)]
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gatewaysite.settings", "LOG_LEVEL": "WARNING"}
         if not distributed:
             self.env.pop("DATABASE_URL", None)
@@ -79,7 +94,7 @@ class Server:
         self.log_path = Path(tempfile.gettempdir()) / f"ws_load-daphne-{self.port}.log"
 
     def __enter__(self) -> Server:
-        subprocess.run([sys.executable, "-c", SETUP, TOKEN], cwd=ROOT, env=self.env, check=True)
+        subprocess.run([sys.executable, "-c", SETUP, TOKEN, *self.agent_args], cwd=ROOT, env=self.env, check=True)
         daphne = str(Path(sys.executable).with_name("daphne"))
         self.proc = subprocess.Popen(
             [daphne, "-e", f"tcp:port={self.port}:interface=127.0.0.1", "gatewaysite.asgi:application"],
@@ -181,12 +196,13 @@ async def idle(server: Server, count: int) -> dict:
     }
 
 
-async def round_trip(server: Server, clients: int, messages: int) -> dict:
+async def round_trip(server: Server, clients: int, messages: int, agents: int = 0) -> dict:
     latencies: list[float] = []
 
-    async def client() -> None:
+    async def client(i: int) -> None:
+        agent = f"bench{i % agents}" if agents else "bench"
         async with await open_one(server.url) as ws:
-            await ws.send(json.dumps({"type": "hello", "agent_id": "bench", "protocol_min": 1, "protocol_max": 1}))
+            await ws.send(json.dumps({"type": "hello", "agent_id": agent, "protocol_min": 1, "protocol_max": 1}))
             await recv_type(ws, "hello_ok")
             for n in range(messages):
                 sent = time.perf_counter()
@@ -197,15 +213,20 @@ async def round_trip(server: Server, clients: int, messages: int) -> dict:
                         break
                 latencies.append(time.perf_counter() - sent)
 
+    cpu_before = procstats.cpu_seconds(server.proc.pid) or 0.0
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(i) for i in range(clients)))
     elapsed = time.perf_counter() - started
+    cpu = (procstats.cpu_seconds(server.proc.pid) or 0.0) - cpu_before
     return {
         "clients": clients,
+        "agents": agents or 1,
         "messages": clients * messages,
         "msgs_per_s": round(clients * messages / elapsed, 1),
         "p50_ms": round(pct(latencies, 0.5), 1),
         "p99_ms": round(pct(latencies, 0.99), 1),
+        "server_cpu_ms_per_msg": round(cpu * 1000 / (clients * messages), 2),
+        "server_peak_rss_mb": procstats.peak_rss_mb([server.proc.pid]),
     }
 
 
@@ -253,15 +274,24 @@ async def fanout(server: Server, subscribers: int, publishes: int) -> dict:
 
 async def main(args: argparse.Namespace) -> None:
     mode = "distributed (PostgreSQL + Redis)" if args.distributed else "embedded (SQLite + in-memory layer)"
-    print(f"# ws_load — {mode}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
-    with Server(args.distributed) as server:
+    model = "echo (offline, no HTTP)" if args.model == "echo" else "HTTP fake OpenAI through the openai SDK"
+    print(f"# ws_load — {mode}; model: {model}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"# load average before: {os.getloadavg()[0]:.2f}")
+    with contextlib.ExitStack() as stack:
+        base_url = "" if args.model == "echo" else stack.enter_context(ModelProcess())
+        name = "echo" if args.model == "echo" else "gpt-4o-mini"
+        server = stack.enter_context(Server(args.distributed, name, base_url, args.agent_count))
         print(f"# server log: {server.log_path}")
         if not args.skip_idle:
             print("idle:", json.dumps(await idle(server, args.idle)))
             await settle(server.url)
-        print("round trip:", json.dumps(await round_trip(server, args.clients, args.messages)))
-        await settle(server.url)
-        print("fan-out:", json.dumps(await fanout(server, args.subscribers, args.publishes)))
+        if args.warmup:
+            await round_trip(server, 1, args.warmup)  # first connections, imports and the provider's HTTP pool
+        print("round trip:", json.dumps(await round_trip(server, args.clients, args.messages, args.agent_count)))
+        if not args.skip_fanout:
+            await settle(server.url)
+            print("fan-out:", json.dumps(await fanout(server, args.subscribers, args.publishes)))
+    print(f"# load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
@@ -269,6 +299,10 @@ if __name__ == "__main__":
     parser.add_argument("--distributed", action="store_true", help="use DATABASE_URL and REDIS_URL")
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument("--skip-fanout", action="store_true")
+    parser.add_argument("--model", choices=["http", "echo"], default="http", help="http: fake OpenAI over HTTP")
+    parser.add_argument("--agent-count", type=int, default=0, help="agents bench0..K-1, client i uses i %% K")
+    parser.add_argument("--warmup", type=int, default=5, help="messages of one client before the measured load")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--subscribers", type=int, default=1000)

@@ -15,17 +15,20 @@ import ssl
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import anthropic
 import httpx2
 import openai
 
 from agents_app.runtime.config import RuntimeConfig
-from agents_app.runtime.providers.anthropic_claude import AnthropicProvider
 from agents_app.runtime.providers.base import Provider
 from agents_app.runtime.providers.echo import EchoProvider
 from agents_app.runtime.providers.openai_compat import OpenAIProvider
 from agents_app.runtime.providers.selection import Route
+from gatewaysite.egress_clients import PolicyAsyncTransport
+
+if TYPE_CHECKING:
+    from agents_app.runtime.providers.anthropic_claude import AnthropicProvider
 
 _OFFLINE = EchoProvider()
 
@@ -100,14 +103,24 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
+def policy_transport() -> PolicyAsyncTransport:
+    """Connections checked against the outbound policy (gatewaysite/egress.py); TLS and pool sizes as the SDKs set."""
+    return PolicyAsyncTransport(verify=shared_ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS)
+
+
 def _build(route: Route, config: RuntimeConfig) -> OpenAIProvider | AnthropicProvider:
     if route.kind == "anthropic":
+        # Imported on first use: the Anthropic SDK costs ~75 MB of resident memory a process without one never needs.
+        import anthropic
+
+        from agents_app.runtime.providers.anthropic_claude import AnthropicProvider
+
         client = anthropic.AsyncAnthropic(
             api_key=route.api_key,
             base_url=route.base_url,
             timeout=config.call_timeout,
             max_retries=config.max_retries,
-            http_client=anthropic.DefaultAsyncHttpxClient(verify=shared_ssl_context(), timeout=config.call_timeout),
+            http_client=anthropic.DefaultAsyncHttpxClient(transport=policy_transport(), timeout=config.call_timeout),
         )
         return AnthropicProvider(client)
     openai_client = openai.AsyncOpenAI(
@@ -115,6 +128,6 @@ def _build(route: Route, config: RuntimeConfig) -> OpenAIProvider | AnthropicPro
         base_url=route.base_url,
         timeout=config.call_timeout,
         max_retries=config.max_retries,
-        http_client=openai.DefaultAsyncHttpxClient(verify=shared_ssl_context(), timeout=config.call_timeout),
+        http_client=openai.DefaultAsyncHttpxClient(transport=policy_transport(), timeout=config.call_timeout),
     )
     return OpenAIProvider(openai_client, official=not route.base_url)

@@ -33,3 +33,19 @@ def test_turns_on_fresh_loops_close_their_clients_and_sockets(fake_openai: FakeO
     assert open_client_count() == 0
     # 40 leaked sockets would show; the pool threads keep their own database connections (a few descriptors each).
     assert open_descriptors() - before < 20
+
+
+def test_a_server_without_an_anthropic_agent_never_loads_the_anthropic_sdk() -> None:
+    """The Anthropic SDK is ~75 MB of resident memory: a server loads it only when an Anthropic agent first runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import django, sys; django.setup(); import gatewaysite.asgi; "
+        "from agents_app.runtime import run_agent; print('anthropic' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gatewaysite.settings"}
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
