@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ModelPrice, ProviderSettings
 from agents_app.pricing import cost_of
@@ -15,13 +15,30 @@ from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
 class AgentForm(forms.ModelForm):
     """Masks the API key; the tool list is validated by the configuration layer (routing adds that check)."""
 
+    delegates = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Agents this one may hand tasks to; its model calls each as a tool (ask_<name>).",
+    )
+
     class Meta:
         model = Agent
         fields = "__all__"
         widgets = {"api_key": MaskedSecretInput(attrs={"size": 60})}
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        others = Agent.objects.exclude(pk=self.instance.pk).values_list("name", flat=True)
+        self.fields["delegates"].choices = [(name, name) for name in others]
+        # A delegate renamed or deleted since stays listed until unticked, so saving never drops it silently.
+        known = {name for name, _ in self.fields["delegates"].choices}
+        self.fields["delegates"].choices += [(n, n) for n in (self.instance.delegates or []) if n not in known]
+
     def clean_api_key(self) -> str:
         return keep_masked(self.cleaned_data.get("api_key", ""), self.instance.api_key if self.instance.pk else "")
+
+    def clean_delegates(self) -> list[str]:
+        return list(self.cleaned_data.get("delegates") or [])
 
 
 @admin.register(Agent)
@@ -93,6 +110,8 @@ class AgentRunAdmin(ReadOnlyAdmin):
     inlines = [GuardrailVerdictInline]
     fields = (
         "trace",
+        "parent_run",
+        "child_runs",
         "agent_name",
         "status",
         "error",
@@ -110,6 +129,24 @@ class AgentRunAdmin(ReadOnlyAdmin):
         "created_at",
     )
     readonly_fields = fields
+
+    @admin.display(description="delegated by")
+    def parent_run(self, obj: AgentRun) -> str:
+        if obj.parent_id is None:
+            return "-"
+        return format_html(
+            '<a href="/admin/agents_app/agentrun/{}/change/">{} run #{}</a>',
+            obj.parent_id,
+            obj.parent.agent_name,
+            obj.parent_id,
+        )
+
+    @admin.display(description="delegated to")
+    def child_runs(self, obj: AgentRun) -> str:
+        rows = [(pk, name, pk) for pk, name in obj.children.order_by("id").values_list("pk", "agent_name")]
+        if not rows:
+            return "-"
+        return format_html_join(", ", '<a href="/admin/agents_app/agentrun/{}/change/">{} run #{}</a>', rows)
 
     @admin.display(description="conversation")
     def conversation(self, obj: AgentRun) -> str:

@@ -62,7 +62,7 @@ class SessionFilter(django_filters.FilterSet):
 
 
 class AgentRunFilter(django_filters.FilterSet):
-    """`?agent=<name>&status=error&provider=openai&created_after=<ISO>&created_before=<ISO>`."""
+    """`?agent=<name>&status=error&provider=openai&parent=<run id>&created_after=<ISO>&created_before=<ISO>`."""
 
     agent = django_filters.CharFilter(field_name="agent_name")
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -70,7 +70,7 @@ class AgentRunFilter(django_filters.FilterSet):
 
     class Meta:
         model = AgentRun
-        fields = ["agent", "status", "provider", "model"]
+        fields = ["agent", "status", "provider", "model", "parent"]
 
 
 class GuardrailVerdictFilter(django_filters.FilterSet):

@@ -65,6 +65,21 @@ def check_agent(instance: Model | None, attrs: dict[str, Any]) -> None:
     raise_for(validate_agent_fields(name, values), base, lambda rest: rest or "name")
 
 
+def check_delegates(instance: Model | None, attrs: dict[str, Any]) -> None:
+    """`delegates` names other existing agents (a list of names), never the agent itself."""
+    if "delegates" not in attrs:
+        return
+    value = attrs["delegates"]
+    name = attrs.get("name") or getattr(instance, "name", "")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise serializers.ValidationError({"delegates": ["must be a list of agent names"]})
+    known = set(Agent.objects.values_list("name", flat=True))
+    problems = [f"unknown agent '{item}'" for item in value if item not in known]
+    problems += ["an agent cannot delegate to itself"] if name in value else []
+    if problems:
+        raise serializers.ValidationError({"delegates": problems})
+
+
 def check_guardrail(instance: Model | None, attrs: dict[str, Any]) -> Agent | None:
     """Returns the agent the guardrail is scoped to (None: every agent)."""
     values = merged(instance, attrs, ["name", "description", "agent", "enabled"])

@@ -102,7 +102,10 @@ class GuardrailVerdictSerializer(serializers.ModelSerializer):
 
 
 class AgentRunSerializer(serializers.ModelSerializer):
-    """One agent run: model, usage, tools, outcome (the runtime's audit record)."""
+    """One agent run: model, usage, tools, outcome (the runtime's audit record); `parent` is the run that delegated
+    it, `children` the runs it delegated to (ids)."""
+
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = AgentRun
@@ -119,6 +122,8 @@ class AgentRunSerializer(serializers.ModelSerializer):
             "tool_calls",
             "duration_ms",
             "context",
+            "parent",
+            "children",
             "created_at",
         ]
         read_only_fields = fields

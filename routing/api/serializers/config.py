@@ -31,6 +31,7 @@ class AgentSerializer(serializers.ModelSerializer):
             "base_url",
             "api_key",
             "enabled",
+            "delegates",
             "created_at",
             "updated_at",
         ]
@@ -38,6 +39,7 @@ class AgentSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         validation.check_agent(self.instance, attrs)
+        validation.check_delegates(self.instance, attrs)
         return attrs
 
 
