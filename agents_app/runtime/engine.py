@@ -17,8 +17,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from agents_app.models import Agent, AgentRun, ProviderSettings
-from agents_app.runtime import delegation, guardrails
+from agents_app.models import Agent, AgentRun
+from agents_app.runtime import delegation, guardrails, prepared
 from agents_app.runtime.config import RuntimeConfig, runtime_config
 from agents_app.runtime.limits import model_call_slot
 from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, Provider, ToolSpec
@@ -109,8 +109,7 @@ def _refresh_persistent_connections() -> None:
 def _prepare_sync(agent: Agent) -> tuple[str, list[guardrails.Rule]]:
     """The one read hop: the model (agent's, else the provider fallback) and the applicable guardrails."""
     _refresh_persistent_connections()
-    model = (agent.model or "").strip() or (ProviderSettings.load().model or "").strip()
-    return model, guardrails.applicable_rules(agent)
+    return prepared.load(agent)
 
 
 _prepare = sync_to_async(_prepare_sync, thread_sensitive=True)
@@ -146,7 +145,8 @@ async def _run(
             raise AgentError(
                 f"agent {agent.name!r} is disabled", agent=agent.name, model=agent.model, reason="disabled"
             )
-        model, rules = await _prepare(agent)
+        # Remembered briefly (prepared.py): a turn in a busy gateway makes no read hop at all.
+        model, rules = prepared.cached(agent) or await _prepare(agent)
         record.model, record.rules = model, rules
         if not model:
             raise AgentError(
