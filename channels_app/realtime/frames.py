@@ -2,9 +2,58 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
+
+MAX_NESTING = 64  # deeper JSON is refused: no frame needs it, and the parser must never recurse without bound
+
+
+class FrameParseError(ValueError):
+    """A text frame (or push poll body) that is not JSON we accept; `code` goes into the error frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse a client's JSON, refusing nesting deeper than MAX_NESTING instead of raising RecursionError.
+
+    `'[' * 100000` makes the C parser raise RecursionError, which is not a ValueError: uncaught, it once closed the
+    socket with 1011 and leaked the connection's slot. A value under the interpreter's limit but deeper than
+    MAX_NESTING is refused too, so no later step (storage, json.dumps) walks it.
+    """
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise FrameParseError("invalid_json", f"JSON nests deeper than {MAX_NESTING} levels") from None
+    except ValueError as exc:
+        raise FrameParseError("invalid_json", f"frame is not valid JSON: {exc}") from None
+    opening = text.count(b"[") + text.count(b"{") if isinstance(text, bytes) else text.count("[") + text.count("{")
+    if opening > MAX_NESTING and nesting_exceeds(value, MAX_NESTING):
+        raise FrameParseError("invalid_json", f"JSON nests deeper than {MAX_NESTING} levels")
+    return value
+
+
+def nesting_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists/objects in `value` nest deeper than `limit` (iterative: never recurses itself)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth + 1 > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
 
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1, 1)

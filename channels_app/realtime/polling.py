@@ -7,7 +7,6 @@ poll_timeout for something the identity has not acked yet; messages stay pending
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from channels_app.realtime import presence, push
+from channels_app.realtime import frames, presence, push
 from channels_app.realtime.auth import READ, WRITE, AuthResult, authenticate_token
 from channels_app.realtime.config import RealtimeConfig, load_config
 
@@ -59,9 +58,9 @@ def endpoint(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[Call
                 body: Any = request.GET.dict()
             else:
                 try:
-                    body = json.loads(request.body or b"{}")
-                except ValueError:
-                    return _fail(400, "invalid_json", "the body is not valid JSON")
+                    body = frames.parse_json(request.body or b"{}")
+                except frames.FrameParseError as exc:
+                    return _fail(400, "invalid_json", f"the body is not valid JSON: {exc.message}")
             if not isinstance(body, dict):
                 return _fail(400, "invalid_body", "the body must be a JSON object")
             try:

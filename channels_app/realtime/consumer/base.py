@@ -131,21 +131,43 @@ class ConnectionBase(AsyncWebsocketConsumer):
             return False, []
         return True, push.client_channels(self.client_id) if self.config.push_enabled else []
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Run the connection; release its slot in a `finally`, however it ends (close, crash, cancellation)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.release()
+
     async def disconnect(self, code: int) -> None:
-        if self.ticker is not None:
-            self.ticker.cancel()
+        await self.release()
+
+    async def release(self) -> None:
+        """Give back everything the connection holds: lease, groups, remote-agent registration, presence. Idempotent."""
+        if getattr(self, "released", False):
+            return
+        self.released = True
+        self.closing = True
+        ticker = getattr(self, "ticker", None)
+        if ticker is not None:
+            ticker.cancel()
         if not getattr(self, "admitted", False):
             return
-        for group in list(self.joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined.clear()
+        try:
+            for group in list(self.joined):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.clear()
+        except Exception:  # noqa: BLE001 - the layer may be gone; the lease must still be released
+            log.exception("leaving groups after disconnect failed")
         try:
             await db(self._disconnect_db)()
         except Exception:  # noqa: BLE001 - a database hiccup at close must not raise inside the server
             log.exception("cleanup after disconnect failed")
-        if self.presence_on and await db(self._went_offline)():
-            await self.announce_presence("presence_leave", "offline")
-        await broadcast.apublish_event("disconnect", {"client_id": self.client_id, "session_id": self.session_id})
+        try:
+            if self.presence_on and await db(self._went_offline)():
+                await self.announce_presence("presence_leave", "offline")
+            await broadcast.apublish_event("disconnect", {"client_id": self.client_id, "session_id": self.session_id})
+        except Exception:  # noqa: BLE001 - announcements are best effort once the slot is back
+            log.exception("announcing a disconnect failed")
 
     def _disconnect_db(self) -> None:
         connections.release(self.connection_id)
@@ -188,6 +210,14 @@ class ConnectionBase(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Every inbound frame; whatever goes wrong answers an `error` frame, never an exception out of the consumer."""
+        try:
+            await self.handle_frame(text_data)
+        except Exception:  # noqa: BLE001 - an uncaught error here would close with 1011 and skip the cleanup
+            log.exception("inbound frame failed")
+            await self.error("internal_error", "the gateway could not handle that frame")
+
+    async def handle_frame(self, text_data: str | None) -> None:
         self.last_seen = time.monotonic()
         if self.closing or not self.auth or not self.auth.ok or not self.admitted:
             return
@@ -198,9 +228,9 @@ class ConnectionBase(AsyncWebsocketConsumer):
             await self.error("payload_too_large", f"frame exceeds max_payload of {self.config.max_payload} bytes")
             return
         try:
-            frame = json.loads(text_data)
-        except ValueError as exc:
-            await self.error("invalid_json", f"frame is not valid JSON: {exc}")
+            frame = frames.parse_json(text_data)
+        except frames.FrameParseError as exc:
+            await self.error(exc.code, exc.message)
             return
         if not isinstance(frame, dict):
             await self.error("invalid_frame", "a frame must be a JSON object with a 'type'")

@@ -97,3 +97,25 @@ async def test_a_read_token_cannot_publish_over_polling(gateway):
     _, value = await db_call(AccessToken.issue, "reader", ["read"])
     response = await _post(AsyncClient(), "publish", {"channel": "a", "data": 1}, {"Authorization": f"Bearer {value}"})
     assert response.status_code == 403
+
+
+async def test_a_deeply_nested_poll_body_is_a_400_not_a_server_error(gateway):
+    from channels.testing import HttpCommunicator
+
+    from gatewaysite.asgi import application
+
+    body = ("[" * 100000 + "]" * 100000).encode()
+    comm = HttpCommunicator(
+        application,
+        "POST",
+        "/api/push/poll/publish",
+        body=body,
+        headers=[
+            (b"host", b"127.0.0.1"),
+            (b"authorization", f"Bearer {TOKEN}".encode()),
+            (b"content-type", b"application/json"),
+        ],
+    )
+    response = await comm.get_response(timeout=10)
+    assert response["status"] == 400
+    assert b"invalid_json" in response["body"]
