@@ -26,6 +26,10 @@ class ChannelInstance(models.Model):
         max_length=500, blank=True, help_text="Platform API base URL (proxies, tests). Empty: the real platform."
     )
     enabled = models.BooleanField(default=True, help_text="A disabled instance receives and sends nothing (404).")
+    paused = models.BooleanField(
+        default=False,
+        help_text="A paused instance keeps receiving and storing messages but answers none until it is resumed.",
+    )
     last_error = models.TextField(blank=True, help_text="Last permanent delivery or listener error.")
     last_error_at = models.DateTimeField(null=True, blank=True, help_text="When last_error happened.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the instance was created.")

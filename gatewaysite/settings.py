@@ -176,6 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # API defaults (routing/api): token first so a request without credentials is answered 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "routing.api.gateway_auth.GatewayTokenAuthentication",
         "routing.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -207,6 +208,9 @@ GATEWAY_WS_TURN_HANDLER = "routing.pipeline.websocket.run_turn"
 GATEWAY_WS_AGENT_RESOLVER = "routing.pipeline.websocket.resolve_agent"
 GATEWAY_MAX_CONCURRENT_QUERIES = env_int("GATEWAY_MAX_CONCURRENT_QUERIES", 8)
 GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
+# A loopback-bound rungateway lets local, unproxied operator tools (PraisonAI's CLI) use /info and the channel
+# pause/resume/reconnect endpoints without a token (routing/serving/access.py).
+GATEWAY_LOOPBACK_TRUST = env_bool("GATEWAY_LOOPBACK_TRUST", True)
 GATEWAY_EXAMPLE_CONFIG = BASE_DIR / "examples" / "gateway.yaml"
 
 # Agent runtime (agents_app.runtime, documented in docs/agents.md).

@@ -14,3 +14,4 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         from routing import signals  # noqa: F401 - connects the Schedule → PeriodicTask sync
+        from routing.status import health  # noqa: F401 - its STARTED_AT is the process start (/health uptime)

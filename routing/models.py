@@ -204,3 +204,23 @@ class SessionMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session.key}#{self.seq} {self.role}"
+
+
+class SchedulerHeartbeat(models.Model):
+    """A process that fires schedules proves it is alive here, so any process can tell whether schedules will fire.
+
+    A bare `daphne` fires nothing; without this row nobody would notice until a schedule silently stayed quiet.
+    """
+
+    holder = models.CharField(max_length=200, unique=True, help_text="Process (host:pid) running a scheduler.")
+    kind = models.CharField(max_length=32, help_text="embedded (rungateway) or beat (celery beat).")
+    seen_at = models.DateTimeField(db_index=True, help_text="Last tick of that scheduler.")
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} scheduler {self.holder}"
+
+
+from routing.hooks.models import Hook, HookRun  # noqa: E402, F401 - hooks live in their own module

@@ -6,22 +6,42 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from routing.status.health import health_body, uptime
 from routing.status.metrics import metrics_text
 from routing.status.probes import readiness
 
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness: the process answers HTTP (no dependency is touched, so a database outage does not restart it)."""
-    return JsonResponse({"status": "ok"})
+    """Liveness (always `status: ok` while the process answers) plus uptime, agents, channels, listeners, schedules.
+
+    The details come from the database when it answers; an outage only drops them, so it never restarts the process.
+    """
+    return JsonResponse(health_body())
+
+
+@require_GET
+def live(request: HttpRequest) -> JsonResponse:
+    """Liveness as PraisonAI's `gateway test --check-runtime` reads it: `alive: true`; touches nothing."""
+    return JsonResponse({"alive": True, "status": "ok", "uptime": uptime()})
 
 
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when the database and the channel layer answer, 503 (with which one failed) otherwise."""
+    """Readiness: 200 when the database and the channel layer answer, 503 (with which one failed) otherwise.
+
+    `ready` and `failing` are the fields PraisonAI's CLI reads; `status` and `checks` are what load balancers and our
+    own tools read.
+    """
     checks = readiness()
     ok = all(check.ok for check in checks)
-    body = {"status": "ready" if ok else "unavailable", "checks": {check.name: check.as_dict() for check in checks}}
+    body = {
+        "status": "ready" if ok else "unavailable",
+        "ready": ok,
+        "failing": [check.name for check in checks if not check.ok],
+        "uptime": uptime(),
+        "checks": {check.name: check.as_dict() for check in checks},
+    }
     return JsonResponse(body, status=200 if ok else 503)
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from channels_app.adapters import telegram_identity
 from channels_app.adapters.base import (
     Adapter,
     DeliveryError,
@@ -21,6 +22,8 @@ from channels_app.adapters.base import (
 from channels_app.adapters.signing import same
 
 CHAT_TYPES = {"private": "dm", "group": "group", "supergroup": "group", "channel": "channel"}
+# Emoji Telegram does not accept as reactions, mapped to one it does (its reaction set excludes ⏳ and ✅).
+REACTION_FALLBACK = {"⏳": "👀", "⌛": "👀", "✅": "👍", "✔️": "👍", "☑️": "👍", "❌": "👎"}
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -51,7 +54,28 @@ class TelegramAdapter(Adapter):
 
     @property
     def bot_username(self) -> str:
-        return str(self.option("bot_username", "") or "").lstrip("@").lower()
+        """The configured @username, else one getMe already taught this process (no network call here)."""
+        explicit = str(self.option("bot_username", "") or "").lstrip("@").lower()
+        return explicit or self._learned_username(ask=False)
+
+    def _learned_username(self, *, ask: bool) -> str:
+        token = self.credential("token", required=False)
+        me = (
+            telegram_identity.bot_identity(self.api_base_url, token)
+            if ask
+            else telegram_identity.known(self.api_base_url, token)
+        )
+        return str((me or {}).get("username") or "").lower()
+
+    def _username_for(self, message: dict[str, Any]) -> str:
+        """The username to match mentions against; asks getMe only when a mention needs it (PLATFORMS.md §5.6)."""
+        username = self.bot_username
+        if username:
+            return username
+        entities = message.get("entities") or message.get("caption_entities") or []
+        if any(isinstance(e, dict) and e.get("type") in ("mention", "bot_command") for e in entities):
+            return self._learned_username(ask=True)
+        return ""
 
     def verify(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> None:
         # No HMAC on Telegram: the secret_token given to setWebhook comes back in this header (PLATFORMS.md §5.2).
@@ -63,7 +87,7 @@ class TelegramAdapter(Adapter):
 
     def _addressed(self, message: dict[str, Any], text: str) -> bool:
         """Mention, command for us, text_mention of us, or a reply to us (PLATFORMS.md §5.6)."""
-        username, bot_id = self.bot_username, self.bot_id
+        username, bot_id = self._username_for(message), self.bot_id
         for entity in message.get("entities") or message.get("caption_entities") or []:
             if not isinstance(entity, dict):
                 continue
@@ -105,6 +129,7 @@ class TelegramAdapter(Adapter):
         thread = ""
         if message.get("is_topic_message") or chat.get("is_forum"):
             thread = str(message.get("message_thread_id") or "")  # forum topic = thread (PLATFORMS.md §5.5)
+        mentioned = context == "dm" or self._addressed(message, text)  # before _clean: it may learn the username
         return [
             InboundMessage(
                 platform=self.platform,
@@ -117,7 +142,7 @@ class TelegramAdapter(Adapter):
                 sender_id=str(sender.get("id") or ""),
                 sender_name=str(sender.get("username") or sender.get("first_name") or sender.get("title") or ""),
                 message_id=str(message.get("message_id") or ""),
-                mentioned=context == "dm" or self._addressed(message, text),
+                mentioned=mentioned,
                 is_bot_echo=bool(self.bot_id and str(sender.get("id")) == self.bot_id),
                 ignore_reason=ignore,
                 raw=payload,
@@ -175,6 +200,22 @@ class TelegramAdapter(Adapter):
             body["message_thread_id"] = int(target.thread_id)
         with contextlib.suppress(DeliveryError):
             self._call("sendChatAction", body)
+
+    def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
+        # setMessageReaction sets the bot's whole reaction list, so one call replaces the ack (Bot API 7.0); only
+        # Telegram's reaction set is accepted, so common ack/done emoji fall back to their nearest member.
+        if not message_id.isdigit():
+            return
+        chosen = REACTION_FALLBACK.get(emoji, emoji)
+        body = {
+            "chat_id": self._chat(target.chat_id),
+            "message_id": int(message_id),
+            "reaction": [{"type": "emoji", "emoji": chosen}] if chosen else [],
+        }
+        status, data = self._call("setMessageReaction", body)
+        if not data.get("ok"):
+            description = str(data.get("description") or f"HTTP {status}")
+            raise DeliveryError(f"telegram: {description}", permanent=status < 500, code=str(status))
 
     def set_webhook(self, url: str, *, drop_pending: bool = False) -> dict[str, Any]:
         """Register `url` with Telegram, with this instance's secret token (used by `telegram_set_webhook`)."""

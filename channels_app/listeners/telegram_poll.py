@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from channels_app.adapters import telegram_identity
 from channels_app.adapters.base import MalformedPayload, json_or_empty
 from channels_app.adapters.telegram import TelegramAdapter
 from channels_app.listeners.base import FatalListenerError, Listener, ListenerError
@@ -17,6 +18,7 @@ from channels_app.listeners.base import FatalListenerError, Listener, ListenerEr
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "channel_post"]
+WEBHOOK_MODE_BEAT = 60.0  # seconds between signs of life while Telegram pushes to the webhook
 
 
 class TelegramPollListener(Listener):
@@ -49,7 +51,12 @@ class TelegramPollListener(Listener):
 
     def run(self) -> None:
         instance = self.instance
-        me = self._call(TelegramAdapter(instance), "getMe", {}, 0)["result"]
+        first = TelegramAdapter(instance)
+        if (instance.options or {}).get("mode") != "poll" and not self._should_poll(first):
+            self._serve_webhook_mode(first)
+            return
+        me = self._call(first, "getMe", {}, 0)["result"]
+        telegram_identity.remember(first.api_base_url, first.credential("token"), me)
         if not (instance.options or {}).get("bot_username") and me.get("username"):
             # Learn the username for mention detection in groups (PLATFORMS.md §5.6); in memory only.
             instance.options = {**(instance.options or {}), "bot_username": me["username"]}
@@ -76,4 +83,49 @@ class TelegramPollListener(Listener):
             self.context.deliver(messages)
             # Confirm only after storing: the next call with max+1 deletes them server-side (PLATFORMS.md §5.4).
             offset = max(int(update.get("update_id", 0)) for update in updates) + 1
-            self.context.save_cursor({"offset": offset})
+            self.context.save_cursor({**self.context.load_cursor(), "offset": offset})
+
+    # -- no explicit mode: decide between polling and the webhook (issue: token-only configs must just work) --------
+    def _record_mode(self, mode: str, reason: str) -> None:
+        self.context.save_cursor({**self.context.load_cursor(), "mode": mode, "mode_reason": reason})
+        logger.info("telegram %s: %s mode: %s", self.instance.name, mode, reason)
+
+    def _should_poll(self, adapter: TelegramAdapter) -> bool:
+        """Poll unless a secret_token is set and Telegram has a webhook registered for this bot."""
+        secret = bool((self.instance.credentials or {}).get("secret_token"))
+        try:
+            info = self._call(adapter, "getWebhookInfo", {}, 0)["result"]
+        except ListenerError as exc:
+            if not secret:
+                raise
+            self._record_mode("webhook", f"secret_token is set and getWebhookInfo failed ({exc}): webhook mode")
+            return False
+        registered = bool((info or {}).get("url"))
+        if secret and registered:
+            self._record_mode(
+                "webhook",
+                f"secret_token is set and a webhook is registered: Telegram pushes to /webhooks/{self.instance.name}/",
+            )
+            return False
+        if registered:
+            # Deliveries to that webhook could never be verified without a secret_token; polling needs it gone
+            # (getUpdates answers 409 while a webhook is set, PLATFORMS.md §5.1). Pending updates are kept.
+            self._call(adapter, "deleteWebhook", {"drop_pending_updates": False}, 0)
+            self._record_mode(
+                "poll", "a webhook was registered but there is no secret_token to verify it: deleted it; long polling"
+            )
+        elif secret:
+            self._record_mode(
+                "poll", "secret_token is set but no webhook is registered (telegram_set_webhook): long polling"
+            )
+        else:
+            self._record_mode("poll", "no secret_token, so webhook deliveries could not be verified: long polling")
+        return True
+
+    def _serve_webhook_mode(self, adapter: TelegramAdapter) -> None:
+        """Webhook mode: learn the bot's identity for group mentions, then only show signs of life."""
+        telegram_identity.bot_identity(adapter.api_base_url, adapter.credential("token"))
+        self.context.connected()
+        while not self.stopping.is_set():
+            self.context.seen()
+            self.stopping.wait(WEBHOOK_MODE_BEAT)

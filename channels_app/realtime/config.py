@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from django.conf import settings
 
 from channels_app.models import GatewaySettings
+from gatewaysite.gateway_token import generated_token
 from gatewaysite.secrets import resolve_secret
 
 PUSH_DEFAULTS = {
@@ -114,7 +115,8 @@ def read_config() -> RealtimeConfig:
     gs = GatewaySettings.load()
     push = {**PUSH_DEFAULTS, **(gs.push_options or {})}
     values: dict[str, object] = {
-        "auth_token": resolve_secret(gs.auth_token),
+        # No token configured: the one a loopback rungateway generated (gatewaysite.gateway_token), if any.
+        "auth_token": resolve_secret(gs.auth_token) if gs.auth_token else generated_token(),
         "allowed_origins": tuple(gs.allowed_origins or ()),
         "max_connections": gs.max_connections,
         "heartbeat_interval": float(gs.heartbeat_interval),

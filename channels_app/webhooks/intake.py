@@ -48,6 +48,8 @@ def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
     """Why an authentic message gets no answer ('' when it should be answered)."""
     if message.is_bot_echo:
         return "bot echo (our own or another bot's message)"
+    if instance.paused:
+        return "instance paused: stored, not answered (resume it to answer new messages)"
     if message.ignore_reason:
         return message.ignore_reason
     if not message.text.strip():

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
+from routing.api.views.control import ChannelControlView
 from routing.api.views.tokens import AccessTokenDetailView, AccessTokenListView
 from routing.api.views.traces import TraceDetailView, TraceListView
 
@@ -69,6 +70,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[AllowAny]), name="api-redoc"),
+    # PraisonAI's operator CLI (`praisonai gateway pause|resume|reconnect`) posts here, outside /api/v1/.
+    path("channels/<slug:name>/<str:action>", ChannelControlView.as_view(), name="channel-control"),
     # Anything else under /api/ is a JSON 404, not Django's HTML page: API clients always get JSON.
     re_path(r"^.*$", not_found, name="api-not-found"),
 ]

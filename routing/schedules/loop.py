@@ -21,6 +21,7 @@ from routing.schedules import config
 from routing.schedules.due import latest_due
 from routing.schedules.expressions import ScheduleExpressionError, parse_expression
 from routing.schedules.firing import schedule_fire_due, schedule_runs_resume
+from routing.status import schedulers
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,16 @@ class EmbeddedScheduler:
         while not self._stop.is_set():
             try:
                 self.tick()
+                schedulers.beat("embedded")  # /health and gateway_status: schedules do fire here
             except Exception:  # a bad tick (database briefly away) must not end the loop
                 log.exception("embedded scheduler tick failed")
             finally:
                 close_old_connections()
             self._stop.wait(config.tick_seconds())
+        try:
+            schedulers.forget()
+        except Exception:  # the heartbeat goes stale on its own
+            log.debug("could not remove the scheduler heartbeat", exc_info=True)
         connections.close_all()
 
     def tick(self, now: datetime | None = None) -> list[int]:

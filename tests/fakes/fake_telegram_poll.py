@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API for long polling on 127.0.0.1: getMe, getUpdates with real offset semantics, sendMessage.
+"""A fake Telegram Bot API for long polling on 127.0.0.1: getMe, getUpdates with real offset semantics, sendMessage,
+getWebhookInfo and deleteWebhook.
 
 Offsets follow PLATFORMS.md §5.4: an update is confirmed (deleted) once getUpdates is called with an offset greater
 than its update_id. A second concurrent poller gets 409 "terminated by other getUpdates request", and `webhook_url`
@@ -111,6 +112,11 @@ class FakeTelegramPoll(LoopbackHTTPServer):
             }
         if method == "getUpdates":
             return self._get_updates(body)
+        if method == "getWebhookInfo":
+            return 200, {"ok": True, "result": {"url": self.webhook_url, "pending_update_count": len(self.pending)}}
+        if method == "deleteWebhook":
+            self.webhook_url = ""
+            return 200, {"ok": True, "result": True}
         if method == "sendMessage":
             return self._send_message(body)
         if method == "sendChatAction":

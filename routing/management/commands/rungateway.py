@@ -41,6 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         from channels_app.realtime.tls import TLSConfigError, endpoint
+        from routing.serving.access import MissingAuthToken, record_bind, startup_auth_lines
         from routing.serving.background import BackgroundServices
         from routing.serving.server import GracefulGateway
 
@@ -60,6 +61,12 @@ class Command(BaseCommand):
         except TLSConfigError as exc:
             raise CommandError(str(exc)) from exc
         scheme = "https" if where.startswith("ssl:") else "http"
+        try:
+            for line in startup_auth_lines(gateway.auth_token, host):
+                self.stdout.write(line)
+        except MissingAuthToken as exc:
+            raise CommandError(str(exc)) from exc
+        record_bind(host)
 
         def announce(addresses: list[tuple[str, int]]) -> None:
             for bound_host, bound_port in addresses or [(host, port)]:

@@ -78,7 +78,12 @@ def status(name: str) -> str:
 
 def test_it_starts_a_listener_only_for_instances_that_need_one(scripted):
     make_instance()
-    ChannelInstance.objects.create(name="tg-hook", platform="telegram", credentials={"token": "9:x"})
+    ChannelInstance.objects.create(
+        name="tg-hook",
+        platform="telegram",
+        credentials={"token": "9:x", "secret_token": "s"},
+        options={"mode": "webhook"},
+    )
     stop = threading.Event()
     sup = supervisor.start(stop)
     try:
