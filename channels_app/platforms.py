@@ -105,6 +105,26 @@ COMMON_OPTIONS: tuple[OptionSpec, ...] = (
         "rate_limit", "Deliveries per minute accepted for this instance (0: no limit; over it → 429).", kind=int
     ),
     OptionSpec("sender_rate_limit", "Messages per minute answered per sender (over: stored, not answered).", kind=int),
+    OptionSpec(
+        "allowed_channels", "Chat / channel ids the bot answers in (empty: every chat it is in).", kind=list, default=[]
+    ),
+    OptionSpec(
+        "rate_limit_reply",
+        "Told once per window to a sender over sender_rate_limit (empty: silence).",
+        default="You're sending messages too quickly. Please wait a moment and try again.",
+    ),
+    OptionSpec(
+        "not_allowed_reply",
+        "Told to a sender who is not allowed to use the bot (empty, the default: silence).",
+        default="",
+    ),
+    OptionSpec(
+        "tool_activity",
+        'Show tool use while the agent works ("Using search_web…"): a message edited away by the answer where the '
+        "platform allows it, a typing indicator elsewhere.",
+        kind=bool,
+        default=True,
+    ),
 )
 # Options that take a list of sender ids or one `${VAR}` string holding them comma-separated.
 USER_LIST_OPTIONS = ("allowed_users", "blocked_users")
@@ -222,6 +242,11 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 OptionSpec("use_idle", "Use IMAP IDLE when the server has it.", kind=bool, default=True),
                 OptionSpec("idle_check_interval", "Seconds between IDLE checks.", kind=float, default=5),
                 OptionSpec("from_name", "Display name on replies."),
+                OptionSpec(
+                    "allowed_domains",
+                    "Sender domains answered (example.com); with allowed_users, a sender matching either is answered.",
+                    kind=list,
+                ),
             ),
             text_limit=None,
         ),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from routing.yaml_config.formats import NAMES, forced
 from routing.yaml_config.importer import import_gateway_yaml
 from routing.yaml_config.issues import ConfigError
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("path", help="gateway.yaml path, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
         parser.add_argument("--prune", action="store_true", help="delete rows the file does not mention")
+        parser.add_argument(
+            "--format",
+            choices=NAMES,
+            default="auto",
+            help="file format: auto (detected), agentix (.agentix/gateway.yaml) or praisonai (default: auto)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = str(options["path"])
@@ -26,7 +33,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: cannot read: {exc.strerror}") from exc
         try:
-            report = import_gateway_yaml(text, dry_run=bool(options["dry_run"]), prune=bool(options["prune"]))
+            with forced(str(options["format"])):
+                report = import_gateway_yaml(text, dry_run=bool(options["dry_run"]), prune=bool(options["prune"]))
         except ConfigError as exc:
             for issue in exc.issues:
                 self.stderr.write(f"error: {issue}")

@@ -61,3 +61,19 @@ def test_a_telegram_dm_is_answered_only_when_the_sender_is_in_the_env_list(
     assert len(fake_telegram.messages()) == (1 if answered else 0)
     event = InboundEvent.objects.get()
     assert (event.status, event.error) == (("done", "") if answered else ("ignored", "sender not in allowed_users"))
+
+
+def test_email_answers_only_allowed_domains_or_allowed_users_when_either_is_set() -> None:
+    options = {"allowed_domains": ["example.com"], "allowed_users": ["partner@other.org"]}
+    assert refusal(options, "alice@example.com") == ""
+    assert refusal(options, "Bob@EXAMPLE.com") == ""
+    assert refusal(options, "partner@other.org") == ""
+    assert refusal(options, "spam@evil.test") == "sender not in allowed_users"
+    assert refusal({"allowed_domains": ["example.com"]}, "spam@evil.test") == "sender not in allowed_users"
+    assert refusal({}, "anyone@anywhere.test") == ""
+
+
+def test_allowed_channels_limits_the_chats_the_bot_answers_in() -> None:
+    options = {"allowed_channels": ["C0SUPPORT1"]}
+    assert refusal(options, "U1", chat_id="C0SUPPORT1") == ""
+    assert refusal(options, "U1", chat_id="C0RANDOM99") == "chat not in allowed_channels"
