@@ -200,6 +200,13 @@ class Adapter:
     def typing(self, target: Target) -> None:
         """Show an activity indicator where the platform has one; best effort, never raises."""
 
+    def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
+        """Put `emoji` on the user's message `message_id` and take `replaces` off ('' adds or removes nothing).
+
+        The ack/done reactions (ack_emoji, done_emoji) use it. A platform without reactions does nothing; errors
+        raise DeliveryError and callers treat reactions as best effort.
+        """
+
     # -- helpers for subclasses ------------------------------------------------------------------
     def post_json(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
         """POST with timeouts; connection problems become transient DeliveryErrors."""

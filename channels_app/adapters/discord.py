@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -204,6 +205,15 @@ class DiscordAdapter(Adapter):
         if response.status_code in (401, 404) and code in ("0", "10015", str(response.status_code)):
             code = "10015" if code == "10015" else str(response.status_code)
         raise DeliveryError(f"discord: {message} ({code})", permanent=True, code=code)
+
+    def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
+        # PUT/DELETE /channels/{c}/messages/{m}/reactions/{emoji}/@me, emoji URL-encoded (Discord API, Reactions).
+        if not message_id.isdigit():
+            return  # a slash command has no user message to react to
+        for method, value in (("PUT", emoji), ("DELETE", replaces)):
+            if value:
+                path = f"/channels/{target.chat_id}/messages/{message_id}/reactions/{quote(value, safe='')}/@me"
+                self._request(method, path, {}, bucket=f"reactions:{target.chat_id}")
 
     def typing(self, target: Target) -> None:
         if (target.extra or {}).get("interaction_token"):

@@ -24,6 +24,21 @@ REPLAY_WINDOW = 300  # Slack v0: reject timestamps more than 5 minutes off (PLAT
 ANSWERED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 CHANNEL_TYPES = {"im": "dm", "app_home": "dm", "mpim": "group", "group": "group", "channel": "channel"}
+# Slack reactions take emoji names; the unicode ack/done emoji PraisonAI configs use, by name.
+EMOJI_NAMES = {
+    "⏳": "hourglass_flowing_sand",
+    "⌛": "hourglass",
+    "✅": "white_check_mark",
+    "✔️": "heavy_check_mark",
+    "👀": "eyes",
+    "👍": "+1",
+    "👎": "-1",
+    "❌": "x",
+    "🤔": "thinking_face",
+    "🔄": "arrows_counterclockwise",
+    "⚙️": "gear",
+    "🎉": "tada",
+}
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -123,6 +138,25 @@ class SlackAdapter(Adapter):
                 raw=payload,
             )
         ]
+
+    def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
+        # reactions.add / reactions.remove name the message by channel + ts; the names come without colons.
+        for method, value in (("reactions.add", emoji), ("reactions.remove", replaces)):
+            if not value or not message_id:
+                continue
+            name = EMOJI_NAMES.get(value, value.strip(":"))
+            response = self.post_json(
+                f"{self.api_base_url}/{method}",
+                {"channel": target.chat_id, "timestamp": message_id, "name": name},
+                {
+                    "Authorization": f"Bearer {self.credential('token')}",
+                    "Content-Type": "application/json; charset=utf-8",
+                },
+            )
+            error = str(json_or_empty(response).get("error") or "")
+            if response.status_code != 200 or (error and error not in ("already_reacted", "no_reaction")):
+                code = error or str(response.status_code)
+                raise DeliveryError(f"slack: {method}: {code}", permanent=code not in TRANSIENT_ERRORS, code=code)
 
     def send(self, chunk: str, target: Target) -> Sent:
         body: dict[str, Any] = {"channel": target.chat_id, "text": chunk, "unfurl_links": False, "unfurl_media": False}

@@ -171,6 +171,23 @@ class WhatsAppAdapter(Adapter):
             raise DeliveryError(message, permanent=False, retry_after=retry, code=str(code or response.status_code))
         raise DeliveryError(message, permanent=True, code=str(code or response.status_code))
 
+    def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
+        # A reaction message replaces the sender's earlier reaction on that message; an empty emoji removes it.
+        if not message_id or not (emoji or replaces):
+            return
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "group" if target.extra.get("context") == "group" else "individual",
+            "to": target.chat_id,
+            "type": "reaction",
+            "reaction": {"message_id": message_id, "emoji": emoji},
+        }
+        response = self.post_json(self._messages_url(), body, self._headers())
+        if not 200 <= response.status_code < 300:
+            error = json_or_empty(response).get("error")
+            detail = error.get("message") if isinstance(error, dict) else f"HTTP {response.status_code}"
+            raise DeliveryError(f"whatsapp: reaction: {detail}", permanent=response.status_code < 500)
+
     def typing(self, target: Target) -> None:
         if not target.reply_to:
             return

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fakes.loopback import LoopbackHTTPServer
 
@@ -32,6 +33,7 @@ class FakeDiscord(LoopbackHTTPServer):
         self.token = token
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
+        self.reactions: list[tuple[str, str, str]] = []  # (PUT|DELETE, message id, emoji)
         self.rate_limit_next = 0  # answer this many Create Message calls with 429 first
         self._nonces: dict[str, dict[str, Any]] = {}
         self._next_id = 1500000000000000000
@@ -100,6 +102,9 @@ class FakeDiscord(LoopbackHTTPServer):
                 return 200, message, rate_headers
             if re.fullmatch(r"/channels/(\d+)/typing", path):
                 return 204, {}, rate_headers
+            if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)/@me", path):
+                self.reactions.append((method, match.group(2), unquote(match.group(3))))
+                return 204, {}, rate_headers
             if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(/messages/@original)?", path):
                 self.messages.append(body)
                 return 200, self._new_message("interaction", body), rate_headers
@@ -132,6 +137,6 @@ class FakeDiscord(LoopbackHTTPServer):
                 self.end_headers()
                 self.wfile.write(out)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _any  # noqa: N815 - http.server naming
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any  # noqa: N815 - http.server naming
 
         return Handler

@@ -1,5 +1,5 @@
 """Fake Slack Web API on 127.0.0.1: `chat.postMessage` answers like Slack (ok + ts), unless scripted
-(429 with Retry-After, HTTP 200 with ok=false…)."""
+(429 with Retry-After, HTTP 200 with ok=false…); `reactions.add` / `reactions.remove` take emoji names."""
 
 from __future__ import annotations
 
@@ -23,7 +23,20 @@ class FakeSlack(FakeHTTPServer):
                 200,
                 {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"text": body.get("text"), "ts": ts}},
             )
+        if request.path.endswith(("/reactions.add", "/reactions.remove")):
+            body = request.json or {}
+            if not body.get("name") or not body.get("timestamp") or ":" in str(body.get("name")):
+                return Answer(200, {"ok": False, "error": "invalid_name"})
+            return Answer(200, {"ok": True})
         return Answer(200, {"ok": False, "error": "unknown_method"})
+
+    def reactions(self) -> list[tuple[str, str, str]]:
+        """(add|remove, message ts, emoji name) for each reaction call Slack accepted, in order."""
+        return [
+            (r.path.rsplit(".", 1)[-1], r.json["timestamp"], r.json["name"])
+            for r in self.requests
+            if r.path.endswith(("/reactions.add", "/reactions.remove")) and r.status == 200
+        ]
 
     def posts(self) -> list[Recorded]:
         """chat.postMessage calls that Slack accepted."""
