@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "routing.api",
     "django_filters",
     "drf_spectacular_sidecar",
+    "console_app",  # last: its post_migrate keeps the role groups' permissions complete (console_app/roles.py)
 ]
 
 MIDDLEWARE = [

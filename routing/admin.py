@@ -201,11 +201,35 @@ class ScheduleRunInline(admin.TabularInline):
 
 @admin.register(Schedule)
 class ScheduleAdmin(admin.ModelAdmin):
-    list_display = ("name", "schedule", "timezone", "agent", "instance", "channel_id", "enabled")
+    list_display = ("name", "schedule", "timezone", "next_run", "last_run", "agent", "instance", "enabled")
     list_filter = ("enabled", "agent", "instance")
     search_fields = ("name", "message")
     inlines = [ScheduleRunInline]
     actions = [run_schedules_now]
+    readonly_fields = ("next_run", "last_run")
+    change_form_template = "admin/routing/schedule/change_form.html"
+
+    @admin.display(description="next run")
+    def next_run(self, obj: Schedule) -> str:
+        from routing.schedules.admin_page import next_run_text
+
+        return next_run_text(obj)
+
+    @admin.display(description="last run")
+    def last_run(self, obj: Schedule) -> str:
+        from routing.schedules.admin_page import last_run_text
+
+        return last_run_text(obj)
+
+    def has_run_now_permission(self, request: HttpRequest) -> bool:
+        """Operators and admins (the routing.run_schedule_now permission of their role group)."""
+        return request.user.has_perm("routing.run_schedule_now")
+
+    def get_urls(self) -> list[URLPattern]:
+        from routing.schedules.admin_page import run_now_view
+
+        view = self.admin_site.admin_view(lambda request, object_id: run_now_view(self, request, object_id))
+        return [path("<path:object_id>/run-now/", view, name="routing_schedule_run_now"), *super().get_urls()]
 
 
 @admin.register(Session)

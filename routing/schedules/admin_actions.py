@@ -10,7 +10,7 @@ from routing.models import Schedule
 from routing.schedules.run_now import schedule_run_now_enqueue
 
 
-@admin.action(description="Run now (send the message once, outside the schedule)")
+@admin.action(description="Run now (send the message once, outside the schedule)", permissions=["run_now"])
 def run_schedules_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:
     started = []
     for schedule in queryset.select_related("agent", "instance"):

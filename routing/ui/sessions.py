@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from console_app import takeover
+from console_app.access import role_required
+from console_app.roles import OPERATOR, VIEWER, has_role
 from routing.models import Session
 from routing.ui.ws_token import ops_token_for
 
@@ -29,7 +31,7 @@ def transcript(session: Session) -> list[dict]:
     return rows
 
 
-@staff_member_required
+@role_required(VIEWER)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("instance", "agent"), pk=pk)
     return render(
@@ -38,7 +40,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "transcript": transcript(session),
-            "takeover": (session.metadata or {}).get("takeover"),
+            "takeover": takeover.state(session),
+            "can_take_over": has_role(request.user, OPERATOR) and session.instance_id is not None,
             "active": "traces",
             "ws_token": ops_token_for(request.user),
         },

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from console_app.access import role_required
+from console_app.roles import VIEWER
 from routing.traces.build import TraceNotFound, build_trace
 from routing.traces.search import search_traces
 from routing.ui.ws_token import ops_token_for
@@ -19,7 +20,7 @@ SEARCH_FIELDS = [
 ]
 
 
-@staff_member_required
+@role_required(VIEWER)
 def trace_list(request: HttpRequest) -> HttpResponse:
     """Recent turns, or those matching the search box."""
     query = request.GET.get("q", "")
@@ -38,7 +39,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@role_required(VIEWER)
 def trace_detail(request: HttpRequest, trace_id: str) -> HttpResponse:
     """One turn on one timeline."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from routing.ui import sessions, traces, views
+from routing.ui import sessions, takeover, traces, views
 
 app_name = "ops"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("traces/", traces.trace_list, name="traces"),
     path("traces/<str:trace_id>/", traces.trace_detail, name="trace"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session"),
+    path("sessions/<int:pk>/messages/", takeover.messages, name="session-messages"),
+    path("sessions/<int:pk>/takeover/", takeover.start, name="takeover-start"),
+    path("sessions/<int:pk>/reply/", takeover.reply, name="takeover-reply"),
+    path("sessions/<int:pk>/handback/", takeover.hand_back, name="takeover-handback"),
 ]

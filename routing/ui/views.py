@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agents_app.models import Agent
+from console_app.access import role_required
+from console_app.roles import OPERATOR, VIEWER
 from routing.ui.ws_token import ops_token_for
 
 
-@staff_member_required
+@role_required(VIEWER)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Live counters and health; the numbers come from /api/v1/status, refreshed on every WebSocket event."""
     return render(request, "ops/dashboard.html", {"ws_token": ops_token_for(request.user), "active": "dashboard"})
 
 
-@staff_member_required
+@role_required(OPERATOR)
 def chat(request: HttpRequest) -> HttpResponse:
     """Talk to any enabled agent over the WebSocket protocol (streaming, session resume after a reload)."""
     agents = list(Agent.objects.filter(enabled=True).values_list("name", flat=True))

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from agents_app.models import Agent
 from agents_app.runtime import AgentError
 from routing.api.chat import SessionBusy, TurnLock, UnknownSession, chat_events, chat_reply, open_session
+from routing.api.permissions import OperatorOrAdmin
 from routing.api.renderers import EventStreamRenderer
 from routing.api.serializers.operations import ChatReplySerializer, ChatRequestSerializer
 
@@ -32,9 +33,10 @@ def wants_stream(request: Request, body_flag: bool) -> bool:
 class ChatView(APIView):
     """Send a message in a session (a new one unless `session_id` is given) and get the reply or a stream of it.
 
-    Sending a message is a write: it needs an admin-scoped token or a staff session.
+    Sending a message is an operator action: the operator or admin role (a token of at least write scope).
     """
 
+    permission_classes = [OperatorOrAdmin]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, EventStreamRenderer]
     serializer_class = ChatRequestSerializer
 

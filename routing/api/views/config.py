@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from routing.api import services
+from routing.api.permissions import OperatorOrAdmin
 from routing.api.serializers import config as s
 from routing.models import RoutingRule, Schedule, ScheduleRun
 
@@ -101,7 +102,13 @@ class ScheduleViewSet(ProtectedDeleteMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(s.ScheduleRunSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={201: s.ScheduleRunSerializer})
-    @action(detail=True, methods=["post"], url_path="run", serializer_class=s.ScheduleRunSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="run",
+        serializer_class=s.ScheduleRunSerializer,
+        permission_classes=[OperatorOrAdmin],
+    )
     def run_now(self, request: Request, name: str | None = None) -> Response:
         """Fire the schedule now, outside its timetable; the run appears in its history."""
         run = services.schedule_run_now(self.get_object())

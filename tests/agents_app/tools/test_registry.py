@@ -18,6 +18,7 @@ from agents_app.tools.registry import (
     tool_names,
     tool_problem,
 )
+from console_app.roles import ADMIN, assign_role
 from routing.api.models import ApiToken
 from routing.yaml_config.importer import import_gateway_yaml
 from routing.yaml_config.issues import ConfigError
@@ -91,7 +92,8 @@ def test_a_dry_run_import_never_imports_the_module_a_tool_names(
     (tmp_path / "gw_marker_tool.py").write_text(MARKER_MODULE.format(marker=str(marker)))
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("this", None)
-    user = get_user_model().objects.create_user("op", password="pw-123456789", is_staff=True)
+    user = get_user_model().objects.create_user("op", password="pw-123456789")
+    assign_role(user, ADMIN)
     _, raw = ApiToken.issue(user, "admin", ApiToken.Scope.ADMIN)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")

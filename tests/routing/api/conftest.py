@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from console_app.roles import ADMIN, assign_role
 from routing.api.models import ApiToken
 
 
 @pytest.fixture
 def staff_user(db):
-    return get_user_model().objects.create_user("operator", password="operator-pass-123", is_staff=True)
+    user = get_user_model().objects.create_user("operator", password="operator-pass-123")
+    assign_role(user, ADMIN)  # the admin role: configuration writes (console_app.roles)
+    return user
 
 
 @pytest.fixture

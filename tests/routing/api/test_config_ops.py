@@ -86,11 +86,14 @@ def test_only_the_hash_of_a_token_is_stored(staff_user):
     assert raw.startswith(token.key_prefix)
 
 
-def test_an_admin_token_of_a_non_staff_user_may_only_read(db):
+def test_an_admin_token_of_a_viewer_may_only_read(db):
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIClient
 
+    from console_app.roles import VIEWER, assign_role
+
     user = get_user_model().objects.create_user("viewer", password="x-pass-123")
+    assign_role(user, VIEWER)
     _, raw = ApiToken.issue(user, "viewer", ApiToken.Scope.ADMIN)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents_app.models import Agent, AgentRun, GuardrailVerdict, ModelPrice
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
+from console_app.roles import VIEWER, assign_role
 from routing.api.models import ApiToken
 from routing.models import Session, SessionMessage
 from routing.traces.build import build_trace
@@ -140,7 +141,9 @@ def test_a_search_that_matches_nothing_is_empty(turn) -> None:
 
 
 def test_the_operator_page_shows_the_whole_turn(client, turn) -> None:
-    client.force_login(get_user_model().objects.create_user("op", password="op-pass-123", is_staff=True))
+    user = get_user_model().objects.create_user("op", password="op-pass-123")
+    assign_role(user, VIEWER)
+    client.force_login(user)
     html = client.get(f"/ops/traces/event-{turn.pk}/").content.decode()
     for expected in (
         "where is my parcel?",
@@ -171,6 +174,7 @@ def test_every_record_of_the_turn_links_to_its_trace(client, turn) -> None:
 
 def test_the_api_serves_the_same_trace_with_a_read_token(client, turn) -> None:
     user = get_user_model().objects.create_user("reader", password="reader-pass-123")
+    assign_role(user, VIEWER)
     _, raw = ApiToken.issue(user, "ci")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     listing = client.get("/api/v1/traces/", {"q": "parcel"}, **auth).json()

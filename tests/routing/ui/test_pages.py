@@ -11,13 +11,15 @@ from django.contrib.auth import get_user_model
 from agents_app.models import Agent
 from channels_app.realtime.auth import authenticate_token
 from channels_app.realtime.config import load_config
+from console_app.roles import ADMIN, assign_role
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff(client):
-    user = get_user_model().objects.create_user("op", password="op-pass-123", is_staff=True)
+    user = get_user_model().objects.create_user("op", password="op-pass-123")
+    assign_role(user, ADMIN)
     client.force_login(user)
     return user
 
@@ -35,9 +37,10 @@ def test_anonymous_visitors_are_sent_to_the_admin_login(client):
         assert response["Location"].startswith("/admin/login/")
 
 
-def test_a_non_staff_user_is_sent_to_the_login_too(client):
-    client.force_login(get_user_model().objects.create_user("plain", password="plain-pass-123"))
-    assert client.get("/ops/").status_code == 302
+def test_a_user_without_a_role_is_refused_and_told_why(client):
+    client.force_login(get_user_model().objects.create_user("plain", password="plain-pass-123", is_staff=True))
+    response = client.get("/ops/")
+    assert response.status_code == 403 and "viewer role" in response.content.decode()
 
 
 def test_the_dashboard_token_opens_the_websocket_with_admin_scope(client, staff):

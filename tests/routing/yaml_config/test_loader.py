@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from agents_app.models import Agent
+from console_app.roles import ADMIN, assign_role
 from routing.api.models import ApiToken
 from routing.yaml_config.loader import MAX_BYTES
 
@@ -38,7 +39,8 @@ CASES = {
 
 @pytest.fixture
 def api() -> APIClient:
-    user = get_user_model().objects.create_user("operator", password="operator-pass-123", is_staff=True)
+    user = get_user_model().objects.create_user("operator", password="operator-pass-123")
+    assign_role(user, ADMIN)
     _, raw = ApiToken.issue(user, "tests-admin", ApiToken.Scope.ADMIN)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
