@@ -54,7 +54,7 @@ def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
         return message.ignore_reason
     if not message.text.strip():
         return "empty text"
-    if refused := admission.refusal(instance.options or {}, message.sender_id):
+    if refused := admission.refusal(instance.options or {}, message.sender_id, message.chat_id):
         return refused
     policy = instance.option("group_policy") or "mention_only"
     if message.context in ("group", "channel") and policy == "mention_only" and not message.mentioned:
