@@ -184,7 +184,8 @@ class GatewayClient:
 
     async def _dispatch(self, frame: dict[str, Any]) -> None:
         if frame.get("type") == "replay":
-            frame = frame["event"]
+            event = frame.get("event") or {}
+            frame = event.get("data") if isinstance(event.get("data"), dict) else event  # the seed's envelope
         if isinstance(frame.get("cursor"), int):
             self.cursor = max(self.cursor, frame["cursor"])
         type_ = frame.get("type")

@@ -120,6 +120,16 @@ def hello_ok(
     return frame
 
 
+def replay(frame: dict[str, Any], target: str | None = None) -> dict[str, Any]:
+    """A buffered frame sent again on resume, in the seed's envelope: `event` = {type, data: <the frame as first sent>,
+    event_id, sequence, timestamp, source, target}; `seq` repeats the sequence for clients that read it there."""
+    seq = frame.get("seq") if isinstance(frame.get("seq"), int) else frame.get("cursor")
+    envelope = event(str(frame.get("type") or "message"), frame, target=target, sequence=seq)
+    if isinstance(frame.get("event_id"), str):
+        envelope["event_id"] = frame["event_id"]  # a buffered event keeps its id, so a client can dedupe it
+    return {"type": "replay", "event": envelope, "seq": seq}
+
+
 def hello_error(code: str, message: str, next_step: str, **extra: Any) -> dict[str, Any]:
     frame = {"type": "hello_error", "code": code, "message": message, "next_step": next_step, "next": next_step}
     frame.update(extra)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.core import signing
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -74,11 +75,30 @@ def endpoint(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[Call
     return wrap
 
 
+POLL_TOKEN_SALT = "channels_app.realtime.polling"
+
+
+def poll_token_for(client_id: str) -> str:
+    """The `poll_token` register hands out: the identity, signed, so any process can check it without storing it."""
+    return signing.dumps(client_id, salt=POLL_TOKEN_SALT, compress=True)
+
+
 def _client_id(body: dict[str, Any]) -> str:
+    """The identity a polling request acts for: its `poll_token` (PraisonAI's PushClient) or its `client_id`."""
     client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not client_id.strip():
-        raise push.PushError("missing_client_id", "client_id is required (get one from register)")
-    return client_id.strip()[:128]
+    given = client_id.strip()[:128] if isinstance(client_id, str) and client_id.strip() else ""
+    token = body.get("poll_token")
+    if isinstance(token, str) and token:
+        try:
+            owner = str(signing.loads(token, salt=POLL_TOKEN_SALT))
+        except signing.BadSignature as exc:
+            raise push.PushError("invalid_poll_token", "poll_token is not one this gateway issued") from exc
+        if given and given != owner:
+            raise push.PushError("poll_token_mismatch", "poll_token belongs to another client_id")
+        return owner
+    if not given:
+        raise push.PushError("missing_client_id", "client_id or poll_token is required (get them from register)")
+    return given
 
 
 @endpoint(READ)
@@ -89,6 +109,7 @@ async def register(body: dict[str, Any], config: RealtimeConfig) -> dict[str, An
     channels = await sync_to_async(push.client_channels)(client_id)
     return {
         "client_id": client_id,
+        "poll_token": poll_token_for(client_id),
         "channels": channels,
         "poll_timeout": config.poll_timeout,
         "batch": config.poll_batch,

@@ -80,6 +80,7 @@ class ConnectionBase(AsyncWebsocketConsumer):
             self.auth, self.config = await db(authenticate_scope)(self.scope)
         self.connection_id = uuid.uuid4().hex
         self.session_id: str | None = None
+        self.session_cursor = 0  # the newest cursor of the session this connection holds (accepted/duplicate carry it)
         self.agent_id = ""
         self.role = "client"
         self.caps: set[str] = set()

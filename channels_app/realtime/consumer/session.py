@@ -83,12 +83,18 @@ class SessionHandlers(ConnectionBase):
             resync_required=opened.resync_required,
             scopes=sorted(self.auth.scopes),
         )
+        # Nothing is replayed without `since` (the seed's rule): a client that never saw a cursor has nothing to
+        # catch up on, and replaying the whole buffer would show it every old answer again.
+        replay = opened.replay if isinstance(since, int) else []
+        # `sequence`: the number before the first replayed frame, so a client's gap check expects exactly that one.
+        ok["sequence"] = since if replay else opened.session.cursor
+        self.session_cursor = opened.session.cursor
         if reply_type != "hello_ok":
-            first = opened.replay[0].get("seq") if opened.replay else opened.session.cursor
+            first = replay[0].get("seq") if replay else opened.session.cursor
             ok.update(type=reply_type, oldest_cursor=first, presence=[])
         await self.send_frame(ok)
-        for old in opened.replay:
-            await self.send_frame({"type": "replay", "event": old, "seq": old.get("seq")})
+        for old in replay:
+            await self.send_frame(frames.replay(old, target=self.client_id))
         if "presence" in self.caps:
             await self.presence_beat("online", None)
         if self.config.push_enabled:

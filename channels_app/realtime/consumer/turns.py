@@ -40,7 +40,13 @@ class TurnHandlers(ConnectionBase):
         request_id = str(request_id)[:128] if request_id not in (None, "") else ""
         if request_id and not await db(sessions.claim_request)(self.session_id, request_id):
             await self.send_frame(
-                frames.response("duplicate", "Duplicate request.", self.session_id, request_id=request_id)
+                frames.response(
+                    "duplicate",
+                    "Duplicate request.",
+                    self.session_id,
+                    request_id=request_id,
+                    cursor=self.session_cursor,
+                )
             )
             return
         busy = self.current_turn is not None and not self.current_turn.done()
@@ -54,10 +60,21 @@ class TurnHandlers(ConnectionBase):
                 }
             )
             await self.send_frame(
-                frames.response("accepted", "Message queued.", self.session_id, request_id=request_id, queued=True)
+                frames.response(
+                    "accepted",
+                    "Message queued.",
+                    self.session_id,
+                    request_id=request_id,
+                    queued=True,
+                    cursor=self.session_cursor,
+                )
             )
         else:
-            await self.send_frame(frames.response("accepted", "", self.session_id, request_id=request_id))
+            # `cursor`: where the session stood when the message was accepted; resuming with `since` = cursor
+            # replays this turn's answer if the socket drops before it arrives.
+            await self.send_frame(
+                frames.response("accepted", "", self.session_id, request_id=request_id, cursor=self.session_cursor)
+            )
         await broadcast.apublish_event(
             "message",
             {"direction": "in", "session_id": self.session_id, "client_id": self.client_id, "content": content},
@@ -153,6 +170,8 @@ class TurnHandlers(ConnectionBase):
 
     async def ws_frame(self, message: dict[str, Any]) -> None:
         frame = message["frame"]
+        if isinstance(frame.get("cursor"), int):
+            self.session_cursor = max(self.session_cursor, frame["cursor"])
         if frame.get("type", "").endswith("_stream") and "streaming" not in self.caps:
             return
         await self.send_frame(frame)

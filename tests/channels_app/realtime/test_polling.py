@@ -119,3 +119,29 @@ async def test_a_deeply_nested_poll_body_is_a_400_not_a_server_error(gateway):
     response = await comm.get_response(timeout=10)
     assert response["status"] == 400
     assert b"invalid_json" in response["body"]
+
+
+async def test_register_hands_out_a_poll_token_that_every_polling_request_accepts(gateway):
+    """PraisonAI's PushClient sends only `poll_token` after register (never client_id)."""
+    from channels_app.realtime import push
+
+    http = AsyncClient()
+    await db_call(push.channel_create, "alerts")
+    reg = (await _post(http, "register", {})).json()
+    token = reg["poll_token"]
+    assert (await _post(http, "subscribe", {"poll_token": token, "channel": "alerts"})).json()["ok"] is True
+    await db_call(push.publish, "alerts", {"n": 1})
+    got = (await _post(http, "messages", {"poll_token": token, "timeout": 1})).json()
+    assert got["client_id"] == reg["client_id"] and [m["data"] for m in got["messages"]] == [{"n": 1}]
+    acked = (await _post(http, "ack", {"poll_token": token, "event_id": got["messages"][0]["event_id"]})).json()
+    assert acked["acked"] == [got["messages"][0]["event_id"]]
+    assert (await _post(http, "heartbeat", {"poll_token": token, "status": "online"})).json()["ok"] is True
+
+
+async def test_a_forged_or_mismatched_poll_token_is_refused(gateway):
+    http = AsyncClient()
+    forged = await _post(http, "messages", {"poll_token": "poll-someone-else:forged", "timeout": 0})
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "invalid_poll_token"
+    token = (await _post(http, "register", {})).json()["poll_token"]
+    other = await _post(http, "messages", {"poll_token": token, "client_id": "another-client", "timeout": 0})
+    assert other.status_code == 400 and other.json()["error"]["code"] == "poll_token_mismatch"

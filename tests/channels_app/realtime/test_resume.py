@@ -29,8 +29,12 @@ async def test_a_reconnecting_client_resumes_and_gets_the_reply_produced_while_i
         assert again["session_id"] == ok["session_id"]
         assert again["cursor"] == 1
         replay = await second.recv_type("replay")
-        assert replay["event"]["status"] == "final"
-        assert replay["event"]["content"] == "done: work while I am gone"
+        # The seed's envelope (what PraisonAI's GatewayClient reads): {type, data: <the frame>, event_id, sequence}.
+        event = replay["event"]
+        assert (event["type"], event["sequence"]) == ("response", 1) and event["event_id"]
+        assert event["data"]["status"] == "final"
+        assert event["data"]["content"] == "done: work while I am gone"
+        assert event["data"]["cursor"] == 1
         assert replay["seq"] == 1
     finally:
         handlers.RELEASE = None
@@ -46,8 +50,34 @@ async def test_since_skips_frames_the_client_already_has(gateway, connect):
     second = await connect()
     await second.hello(session_id=ok["session_id"], since=1)
     replay = await second.recv_type("replay")
-    assert replay["event"]["content"] == "two"
+    assert replay["event"]["data"]["content"] == "two" and replay["event"]["sequence"] == 2
     assert await second.nothing()
+
+
+async def test_a_resume_without_since_replays_nothing(gateway, connect):
+    first = await connect()
+    ok = await first.hello()
+    await first.send({"type": "message", "content": "one"})
+    await first.recv_until(lambda f: f.get("status") == "final")
+    await first.close()
+    second = await connect()
+    again = await second.hello(session_id=ok["session_id"])
+    assert again["resumed"] is True and again["cursor"] == 1 and again["sequence"] == 1
+    assert await second.nothing()
+
+
+async def test_accepted_and_duplicate_carry_the_cursor_to_resume_from(gateway, connect):
+    first = await connect()
+    await first.hello()
+    await first.send({"type": "message", "content": "one", "request_id": "r1"})
+    accepted = await first.recv_type("response")
+    assert (accepted["status"], accepted["cursor"]) == ("accepted", 0)
+    final = await first.recv_until(lambda f: f.get("status") == "final")
+    await first.send({"type": "message", "content": "one", "request_id": "r1"})
+    duplicate = await first.recv_type("response")
+    assert (duplicate["status"], duplicate["cursor"]) == ("duplicate", final["cursor"])
+    await first.send({"type": "message", "content": "two", "request_id": "r2"})
+    assert (await first.recv_type("response"))["cursor"] == final["cursor"]
 
 
 async def test_resume_after_reconnect_timeout_keeps_history_but_requires_resync(gateway, connect, settings):
