@@ -69,6 +69,37 @@ def channel_list() -> list[dict[str, Any]]:
     ]
 
 
+# A connection that never names itself (no ?client_id=, no hello.client_id) gets `anon-<token>-<connection id>`.
+ANONYMOUS_PREFIX = "anon-"
+
+
+def anonymous_identity(token_name: str, connection_id: str) -> str:
+    return f"{ANONYMOUS_PREFIX}{token_name[:40]}-{connection_id}"
+
+
+def adoptable_identity(client_id: str, name: object) -> str | None:
+    """The unnamed identity an unnamed connection subscribing to `name` continues, if any.
+
+    PraisonAI's PushClient never sends a client_id: after a reconnect it is a new connection that re-subscribes. So
+    the newest unnamed identity of the same token that is subscribed to this channel and no longer connected is the
+    same client coming back; taking it over delivers what was published while it was away (and not acked since).
+    Push channels have no per-channel access list, so nothing becomes readable that the token could not read anyway.
+    """
+    if not client_id.startswith(ANONYMOUS_PREFIX):
+        return None
+    from channels_app.realtime.connections import live_leases
+
+    prefix = client_id[: client_id.rindex("-") + 1]
+    orphan = (
+        PushSubscription.objects.filter(channel__name=_valid_name(name), client_id__startswith=prefix)
+        .exclude(client_id=client_id)
+        .exclude(client_id__in=live_leases().values("client_id"))
+        .order_by("-pk")
+        .first()
+    )
+    return orphan.client_id if orphan else None
+
+
 def subscribe(client_id: str, name: object) -> PushSubscription:
     """Subscribe an identity; it receives messages published from now on (and keeps them until acked)."""
     channel = _get_channel(name)

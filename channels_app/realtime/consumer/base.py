@@ -98,7 +98,9 @@ class ConnectionBase(AsyncWebsocketConsumer):
         self.current_turn: asyncio.Task[None] | None = None
         self.ticker: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        self.client_id = (query.get("client_id") or [""])[0][:128] or self.connection_id
+        # Unnamed: an identity tied to the token, so a returning PushClient can continue it (push.adoptable_identity).
+        anonymous = push.anonymous_identity(self.auth.token_name if self.auth else "", self.connection_id)
+        self.client_id = (query.get("client_id") or [""])[0][:128] or anonymous
         if not self.auth.ok:
             await self.accept()
             next_step = "reauthenticate" if self.auth.code == "auth_required" else "do_not_retry"

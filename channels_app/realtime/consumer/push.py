@@ -22,10 +22,27 @@ class PushHandlers(ConnectionBase):
     async def on_channel_subscribe(self, frame: dict[str, Any]) -> None:
         if not (await self.require_push("channel.subscribe") and await self.require(READ, "channel.subscribe")):
             return
+        adopted = await self.adopt_returning_identity(frame.get("channel"))
         sub = await db(push.subscribe)(self.client_id, frame.get("channel"))
         name = frame["channel"]
         await self.join(groups.push_group(name))
         await self.send_frame({"type": "channel.subscribed", "channel": name, "ok": True, "seq": sub.acked_through})
+        if adopted:
+            await self.replay_push()  # what was published while this client was reconnecting
+
+    async def adopt_returning_identity(self, channel: object) -> bool:
+        """An unnamed connection's first subscribe may continue the identity its token left (push.adoptable_identity)."""
+        if getattr(self, "adoption_checked", False) or not self.client_id.startswith(push.ANONYMOUS_PREFIX):
+            return False
+        self.adoption_checked = True
+        try:
+            orphan = await db(push.adoptable_identity)(self.client_id, channel)
+        except push.PushError:
+            return False  # a bad channel name: the subscribe itself answers the error
+        if orphan is None:
+            return False
+        await self.set_client_id(orphan)
+        return True
 
     async def on_channel_unsubscribe(self, frame: dict[str, Any]) -> None:
         if not (await self.require_push("channel.unsubscribe") and await self.require(READ, "channel.unsubscribe")):

@@ -185,3 +185,44 @@ async def test_a_slow_consumer_with_too_many_unacked_messages_is_closed_1013(gat
         if out["type"] == "websocket.close":
             assert out["code"] == 1013
             break
+
+
+async def test_an_unnamed_client_that_reconnects_gets_what_was_published_while_it_was_away(gateway, connect):
+    """PraisonAI's PushClient: no hello, no client_id; after a reconnect it only re-sends channel.subscribe."""
+    pub = await connect()
+    await pub.hello(client_id="pub")
+    await pub.send({"type": "channel.create", "channel": "alerts"})
+    await pub.recv_type("channel.created")
+    first = await connect()
+    await first.send({"type": "channel.subscribe", "channel": "alerts"})
+    await first.recv_type("channel.subscribed")
+    await first.close()
+    await pub.send({"type": "channel.publish", "channel": "alerts", "data": {"n": "while away"}})
+    assert (await pub.recv_type("channel.published"))["delivered"] == 1
+    back = await connect()
+    await back.send({"type": "channel.subscribe", "channel": "alerts"})
+    assert (await back.recv_type("channel.subscribed"))["ok"] is True
+    missed = await back.recv_type("channel_message")
+    assert missed["data"] == {"n": "while away"} and missed["_replayed"] is True
+    await pub.send({"type": "channel.publish", "channel": "alerts", "data": {"n": "live"}})
+    assert (await back.recv_type("channel_message"))["data"] == {"n": "live"}
+
+
+async def test_an_unnamed_client_of_another_token_does_not_take_over(gateway, connect):
+    from channels_app.realtime.models import AccessToken
+
+    _, other_token = await db_call(AccessToken.issue, "other-reader", ["read"])
+    pub = await connect()
+    await pub.hello(client_id="pub")
+    await pub.send({"type": "channel.create", "channel": "alerts"})
+    await pub.recv_type("channel.created")
+    first = await connect()
+    await first.send({"type": "channel.subscribe", "channel": "alerts"})
+    await first.recv_type("channel.subscribed")
+    await first.close()
+    await pub.send({"type": "channel.publish", "channel": "alerts", "data": {"n": 1}})
+    await pub.recv_type("channel.published")
+    stranger = await connect(token=other_token)
+    await stranger.send({"type": "channel.subscribe", "channel": "alerts"})
+    await stranger.recv_type("channel.subscribed")
+    assert await stranger.nothing()
