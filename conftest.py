@@ -11,6 +11,9 @@ import pytest
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("GATEWAY_DATA_DIR", tempfile.mkdtemp(prefix="gateway-test-data-"))
+# Our tests never reach a non-loopback host, even by mistake (the schema fuzzer invents base_urls); child server
+# processes inherit it. gatewaysite/egress.py refuses any other name before a DNS lookup.
+os.environ.setdefault("GATEWAY_EGRESS_ALLOW", "127.0.0.0/8,::1,localhost")
 
 
 TEST_TOOL_MODULES = ["tests.agents_app.sample_tools"]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gatewaysite.transport_security.TransportSecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -230,6 +231,26 @@ GATEWAY_WEATHER_URL = env_str("GATEWAY_WEATHER_URL", "https://api.open-meteo.com
 GATEWAY_GEOCODING_URL = env_str("GATEWAY_GEOCODING_URL", "https://geocoding-api.open-meteo.com/v1/search")
 GATEWAY_SEARCH_URL = env_str("GATEWAY_SEARCH_URL", "https://api.duckduckgo.com/")
 GATEWAY_SEARCH_API_KEY = env_str("GATEWAY_SEARCH_API_KEY", "")
+
+# Outbound policy (gatewaysite/egress.py, docs/security.md): hosts and CIDR networks outbound HTTP may reach. Empty:
+# anything except link-local and cloud metadata addresses, which are always refused. Tests: loopback only (our suite
+# must never reach another host; the root conftest exports the same for the server processes tests start).
+GATEWAY_EGRESS_ALLOW = env_list("GATEWAY_EGRESS_ALLOW", ["127.0.0.0/8", "::1", "localhost"] if TESTING else [])
+# `${VAR}` in configuration (gatewaysite/secrets.py): names or NAME_* patterns that may expand. GATEWAY_ENV_ALLOW empty:
+# any variable except GATEWAY_ENV_DENY (the gateway's own secrets and the system's variables).
+GATEWAY_ENV_ALLOW = env_list("GATEWAY_ENV_ALLOW", [])
+GATEWAY_ENV_DENY = env_list(
+    "GATEWAY_ENV_DENY",
+    [
+        "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_*", "DJANGO_*", "PG*", "POSTGRES_*",
+        "HOME", "PATH", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "HOSTNAME", "TMPDIR", "LD_*", "PYTHON*",
+        "VIRTUAL_ENV", "SSH_*", "AWS_*", "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS", "KUBERNETES_*",
+    ],
+)  # fmt: skip
+# Served over HTTPS (TLS in rungateway, or a TLS-terminating proxy): cookies are marked Secure and HSTS is sent on
+# every response (gatewaysite/transport_security.py). A request that arrives over TLS gets both anyway.
+GATEWAY_HTTPS = env_bool("GATEWAY_HTTPS", False)
+GATEWAY_HSTS_SECONDS = env_int("GATEWAY_HSTS_SECONDS", 31_536_000)
 
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {

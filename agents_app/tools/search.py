@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from django.conf import settings
 
 from agents_app.tools.registry import gateway_tool
+from gatewaysite.egress_clients import policy_session
 from gatewaysite.secrets import resolve_secret
 
 DEFAULT_SEARCH_URL = "https://api.duckduckgo.com/"
@@ -34,7 +34,7 @@ def search_web(query: str, max_results: int = 5) -> list[dict[str, str]]:
     key = resolve_secret(str(getattr(settings, "GATEWAY_SEARCH_API_KEY", "") or ""))
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    response = requests.get(
+    response = policy_session().get(
         str(getattr(settings, "GATEWAY_SEARCH_URL", DEFAULT_SEARCH_URL)),
         params={"q": query, "format": "json", "no_html": 1},
         headers=headers,

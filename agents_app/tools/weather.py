@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import requests
 from django.conf import settings
 
 from agents_app.tools.registry import gateway_tool
+from gatewaysite.egress_clients import policy_session
 
 DEFAULT_WEATHER_URL = "https://api.open-meteo.com/v1/forecast"
 DEFAULT_GEOCODING_URL = "https://geocoding-api.open-meteo.com/v1/search"
@@ -62,7 +62,7 @@ def _locate(location: str) -> tuple[float, float, str]:
     if literal:
         return float(literal.group(1)), float(literal.group(2)), location.strip()
     url = str(getattr(settings, "GATEWAY_GEOCODING_URL", DEFAULT_GEOCODING_URL))
-    response = requests.get(
+    response = policy_session().get(
         url,
         params={"name": location, "count": 1, "format": "json"},
         headers={"User-Agent": USER_AGENT},
@@ -86,7 +86,7 @@ def get_weather(location: str) -> dict[str, Any]:
     """
     latitude, longitude, label = _locate(location)
     url = str(getattr(settings, "GATEWAY_WEATHER_URL", DEFAULT_WEATHER_URL))
-    response = requests.get(
+    response = policy_session().get(
         url,
         params={
             "latitude": latitude,

@@ -13,8 +13,10 @@ from typing import Any, ClassVar, Protocol
 
 import requests
 
+from channels_app.adapters.http_errors import describe_request_error
 from channels_app.formatting import render, render_chunks
 from channels_app.formatting.flavours import Flavour
+from gatewaysite.egress_clients import RefusedByPolicy, mount_policy
 from gatewaysite.secrets import resolve_secret
 
 CONTEXTS = ("dm", "group", "channel")
@@ -214,8 +216,11 @@ class Adapter:
             return self.http.post(
                 url, json=body, headers=headers or {}, timeout=(self.connect_timeout, self.read_timeout)
             )
+        except RefusedByPolicy as exc:
+            raise DeliveryError(f"{self.platform}: {exc}", permanent=True, code="egress_refused") from exc
         except requests.RequestException as exc:
-            raise DeliveryError(f"{self.platform}: {type(exc).__name__}", permanent=False) from exc
+            message = describe_request_error(self.platform, exc, url)
+            raise DeliveryError(message, permanent=False) from exc
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -241,8 +246,6 @@ def _shared_session() -> requests.Session:
     """One pooled HTTP session per process (PLATFORMS.md §2.5)."""
     global _SESSION
     if _SESSION is None:
-        _SESSION = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=64)
-        _SESSION.mount("http://", adapter)
-        _SESSION.mount("https://", adapter)
+        # Every platform call and callback goes through the outbound policy (gatewaysite/egress.py).
+        _SESSION = mount_policy(requests.Session(), pool_connections=16, pool_maxsize=64)
     return _SESSION

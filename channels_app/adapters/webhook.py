@@ -31,6 +31,7 @@ from channels_app.adapters.base import (
     retry_after_seconds,
 )
 from channels_app.adapters.signing import fresh, hmac_hex, same, standard_webhooks_signature
+from gatewaysite.egress_clients import RefusedByPolicy
 
 TOLERANCE = 300  # Stripe-style and Standard Webhooks replay window (PLATFORMS.md §9.1)
 MAX_WAIT_SECONDS = 30.0
@@ -173,6 +174,8 @@ class WebhookAdapter(Adapter):
         }
         try:
             response = self.http.post(url, data=body, headers=headers, timeout=(self.connect_timeout, 10.0))
+        except RefusedByPolicy as exc:  # the outbound policy (gatewaysite/egress.py): retrying cannot help
+            raise DeliveryError(f"webhook callback: {exc}", permanent=True, code="egress_refused") from exc
         except Exception as exc:  # requests' connection errors and timeouts: retry
             raise DeliveryError(f"webhook callback: {type(exc).__name__}", permanent=False) from exc
         if 200 <= response.status_code < 300:

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from agents_app.tools.registry import is_known_tool, registered_tool_names
 from channels_app.platforms import PLATFORMS, USER_LIST_OPTIONS, get_platform
-from gatewaysite.secrets import referenced_variables, resolve_secret
+from gatewaysite.egress import config_error as egress_config_error
+from gatewaysite.secrets import referenced_variables, refused_variables, resolve_secret
 from routing.schedules.expressions import ScheduleExpressionError, format_every, parse_duration, parse_expression, zone
 from routing.yaml_config import schema
 from routing.yaml_config.issues import ConfigError, ConfigIssue, did_you_mean, join_path
@@ -67,10 +68,20 @@ class Validator:
                 self.error(join_path(path, key), f"unknown key{did_you_mean(str(key), allowed)}")
 
     def check_reference(self, path: str, value: str) -> None:
-        """A ${VAR} whose variable is unset is reported, never silently turned into an empty string."""
+        """A ${VAR} whose variable is unset is reported, never silently turned into an empty string; one that
+        configuration may not expand (GATEWAY_ENV_ALLOW / GATEWAY_ENV_DENY, e.g. SECRET_KEY) is an error."""
+        refused = refused_variables(value)
+        for variable in refused:
+            self.error(path, f"${{{variable}}} may not be used in configuration (GATEWAY_ENV_ALLOW, docs/security.md)")
         for variable in referenced_variables(value):
-            if resolve_secret(f"${{{variable}}}") is None:
+            if variable not in refused and resolve_secret(f"${{{variable}}}") is None:
                 self.warn(path, f"environment variable {variable} is not set (kept as a reference)")
+
+    def check_url(self, path: str, value: object) -> None:
+        """An outbound URL obeys the egress policy (gatewaysite/egress.py); `${VAR}` parts are checked when used."""
+        problem = egress_config_error(value)
+        if problem:
+            self.error(path, problem)
 
     def name_ok(self, path: str, name: object) -> bool:
         import re
@@ -202,6 +213,9 @@ class Validator:
                 self.check_reference(key_path, agent.api_key)
             elif key in ("base_url", "model"):
                 setattr(agent, key, value or "")
+                if key == "base_url" and isinstance(value, str):
+                    self.check_reference(key_path, value)
+                    self.check_url(key_path, value)
             elif key == "temperature":
                 agent.temperature = None if value is None else float(value)
             else:
@@ -246,6 +260,9 @@ class Validator:
             skip = key not in data or key in ("routing", "routes", "platform")
             if not skip and self.typed(join_path(path, key), data[key], kind, nullable=key == "api_base_url"):
                 setattr(channel, key, data[key] or ("" if kind is str else data[key]))
+                if key == "api_base_url" and isinstance(data[key], str):
+                    self.check_reference(join_path(path, key), data[key])
+                    self.check_url(join_path(path, key), data[key])
         for key in spec.credential_keys:
             if key not in data or data[key] is None:
                 continue
@@ -255,6 +272,8 @@ class Validator:
             if self.typed(join_path(path, key), value, str):
                 channel.credentials[key] = value
                 self.check_reference(join_path(path, key), value)
+                if key.endswith("_url"):  # callback_url: where replies are POSTed
+                    self.check_url(join_path(path, key), value)
         for missing in spec.missing_credentials(channel.credentials):
             self.error(path, f"missing credential {missing} (required for {platform})")
         for key in spec.option_keys:

@@ -1,0 +1,80 @@
+"""The outbound policy (gatewaysite/egress.py) fitted into the HTTP clients, so it holds at connect time.
+
+requests (platform adapters, callbacks, tools) gets a transport adapter and the OpenAI/Anthropic SDKs an httpx
+transport; both check the URL (no DNS), then every address the host resolves to, on every request and every
+redirect hop, before the client opens a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from typing import Any
+
+import httpx2
+import requests
+from requests.adapters import HTTPAdapter
+
+from gatewaysite.egress import EgressRefused, check_resolved, check_url, resolve_and_check
+
+
+class RefusedByPolicy(EgressRefused, requests.exceptions.InvalidURL):
+    """requests' face of a refusal: an InvalidURL (a RequestException) that callers can tell apart as permanent."""
+
+
+class PolicyHTTPAdapter(HTTPAdapter):
+    """A requests transport adapter that refuses what the outbound policy refuses, before connecting."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            host, port = check_url(str(request.url))
+            resolve_and_check(host, port)
+        except EgressRefused as exc:
+            raise RefusedByPolicy(str(exc), request=request) from exc
+        return super().send(request, *args, **kwargs)
+
+
+def mount_policy(session: requests.Session, **adapter_options: Any) -> requests.Session:
+    """Route a session's http and https through the policy adapter."""
+    adapter = PolicyHTTPAdapter(**adapter_options)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+_lock = threading.Lock()
+_session: requests.Session | None = None
+
+
+def policy_session() -> requests.Session:
+    """One pooled, policy-checked session for code that would otherwise call `requests.get` (tools)."""
+    global _session
+    with _lock:
+        if _session is None:
+            _session = mount_policy(requests.Session(), pool_connections=8, pool_maxsize=32)
+        return _session
+
+
+class PolicyAsyncTransport(httpx2.AsyncHTTPTransport):
+    """An httpx transport for the model SDKs: checks the URL, then the resolved addresses, then connects."""
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            host, port = check_url(str(request.url))
+            if not _is_literal(host):
+                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                check_resolved(host, [str(info[4][0]) for info in infos])
+        except EgressRefused as exc:
+            raise httpx2.ConnectError(f"refused by the outbound policy: {exc}", request=request) from exc
+        except OSError:
+            pass  # resolution failed: the connection attempt reports it in the client's usual words
+        return await super().handle_async_request(request)
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.split("%", 1)[0])
+    except OSError:
+        return False
+    return True
