@@ -149,6 +149,18 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 OptionSpec("bot_id", "The bot's bot id (B…), to ignore its own messages."),
                 OptionSpec("app_id", "The app id (A…); events for other apps are ignored."),
                 OptionSpec("answer_other_bots", "Answer messages posted by other bots.", kind=bool, default=False),
+                OptionSpec(
+                    "slash_commands",
+                    "Slash command → agent name ({'/budget-impact': 'coordinator'}); other commands follow the routing.",
+                    kind=dict,
+                    default={},
+                ),
+                OptionSpec(
+                    "slash_response_type",
+                    "How slash command answers show: in_channel (everyone) or ephemeral (only the caller).",
+                    choices=("in_channel", "ephemeral"),
+                    default="in_channel",
+                ),
                 OptionSpec("ping_interval", "Socket Mode: seconds between WebSocket pings.", kind=float, default=30),
                 OptionSpec("hello_timeout", "Socket Mode: seconds to wait for Slack's hello.", kind=float, default=10),
             ),

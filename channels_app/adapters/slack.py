@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from channels_app.adapters import slack_commands
 from channels_app.adapters.base import (
     Adapter,
     DeliveryError,
@@ -88,7 +89,20 @@ class SlackAdapter(Adapter):
                 user_id = str(auth.get("user_id") or "")
         return user_id, bot_id
 
+    def decode_form(self, body: bytes) -> dict[str, Any]:
+        """Slash commands arrive form-encoded (events are JSON); the webhook view asks the adapter to decode them."""
+        return slack_commands.decode_form(body)
+
+    def target_for(self, message: InboundMessage) -> Target:
+        target = super().target_for(message)
+        if message.reply.get("response_url"):
+            target.extra = dict(message.reply)  # a slash command is answered at its response_url
+        return target
+
     def parse(self, payload: dict[str, Any], headers: Mapping[str, str]) -> list[InboundMessage]:
+        if slack_commands.is_command(payload):
+            response_type = str(self.option("slash_response_type", "in_channel") or "in_channel")
+            return [slack_commands.parse_command(payload, response_type)]
         if payload.get("type") != "event_callback" or not isinstance(payload.get("event"), dict):
             return []  # app_rate_limited and unknown envelope types: 200 and ignore (PLATFORMS.md §3.10)
         app_id = self.option("app_id", "")
@@ -158,7 +172,23 @@ class SlackAdapter(Adapter):
                 code = error or str(response.status_code)
                 raise DeliveryError(f"slack: {method}: {code}", permanent=code not in TRANSIENT_ERRORS, code=code)
 
+    def _respond(self, chunk: str, target: Target) -> Sent:
+        """Answer a slash command at its response_url (no token: the URL itself is the credential)."""
+        url = str(target.extra["response_url"])
+        if not slack_commands.response_url_allowed(url, self.instance.api_base_url):
+            raise DeliveryError("slack: response_url is not a Slack hooks URL", permanent=True, code="bad_response_url")
+        response_type = target.extra.get("response_type") or "in_channel"
+        response = self.post_json(url, {"response_type": response_type, "text": chunk})
+        if response.status_code == 429 or response.status_code >= 500:
+            raise DeliveryError(f"slack: response_url HTTP {response.status_code}", permanent=False)
+        if response.status_code != 200:
+            code = str(response.status_code)
+            raise DeliveryError(f"slack: response_url HTTP {code}", permanent=True, code=code)
+        return Sent(platform_message_id=str(target.extra.get("delivery_id") or ""), response={"status": 200})
+
     def send(self, chunk: str, target: Target) -> Sent:
+        if target.extra.get("response_url"):
+            return self._respond(chunk, target)
         body: dict[str, Any] = {"channel": target.chat_id, "text": chunk, "unfurl_links": False, "unfurl_media": False}
         if target.thread_id:
             body["thread_ts"] = target.thread_id

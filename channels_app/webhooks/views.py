@@ -73,6 +73,21 @@ async def _resolve(name: str) -> Resolved:
     return await sync_to_async(instances.load, thread_sensitive=False)(name)
 
 
+def _decode(adapter: Adapter, body: bytes, headers: Any) -> object:
+    """The body as data: JSON, or a form for adapters that take one (Slack slash commands); None when neither."""
+    decode_form = getattr(adapter, "decode_form", None)
+    content_type = str(headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if decode_form is not None and content_type == "application/x-www-form-urlencoded":
+        try:
+            return decode_form(body)
+        except MalformedPayload:
+            return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested ~1,000+ deep
+        return None
+
+
 async def _handle_post(
     instance: ChannelInstance, adapter: Adapter, body: bytes, headers: Any
 ) -> tuple[HttpResponse, list[int], float]:
@@ -84,10 +99,7 @@ async def _handle_post(
         adapter.verify(body, headers)
     except (VerificationError, NotConfigured) as exc:
         return await _reject(instance, 401, str(exc), UNAUTHORIZED), [], 0.0
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested ~1,000+ deep
-        payload = None
+    payload = _decode(adapter, body, headers)
     if not isinstance(payload, dict):
         response = await _reject(
             instance, 400, "body is not a JSON object", {"error": "malformed body"}, adapter.malformed_headers
