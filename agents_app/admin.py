@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ModelPrice, ProviderSettings
@@ -134,19 +135,18 @@ class AgentRunAdmin(ReadOnlyAdmin):
     def parent_run(self, obj: AgentRun) -> str:
         if obj.parent_id is None:
             return "-"
-        return format_html(
-            '<a href="/admin/agents_app/agentrun/{}/change/">{} run #{}</a>',
-            obj.parent_id,
-            obj.parent.agent_name,
-            obj.parent_id,
-        )
+        url = reverse("admin:agents_app_agentrun_change", args=[obj.parent_id])
+        return format_html('<a href="{}">{} run #{}</a>', url, obj.parent.agent_name, obj.parent_id)
 
     @admin.display(description="delegated to")
     def child_runs(self, obj: AgentRun) -> str:
-        rows = [(pk, name, pk) for pk, name in obj.children.order_by("id").values_list("pk", "agent_name")]
+        rows = [
+            (reverse("admin:agents_app_agentrun_change", args=[pk]), name, pk)
+            for pk, name in obj.children.order_by("id").values_list("pk", "agent_name")
+        ]
         if not rows:
             return "-"
-        return format_html_join(", ", '<a href="/admin/agents_app/agentrun/{}/change/">{} run #{}</a>', rows)
+        return format_html_join(", ", '<a href="{}">{} run #{}</a>', rows)
 
     @admin.display(description="conversation")
     def conversation(self, obj: AgentRun) -> str:

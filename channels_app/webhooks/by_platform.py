@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_app.models import ChannelInstance
@@ -38,7 +39,7 @@ async def platform_webhook(request: HttpRequest, platform: str) -> HttpResponse:
         return JsonResponse(
             {
                 "error": f"{len(names)} enabled {platform} instances: use /webhooks/<instance>/",
-                "candidates": [{"instance": name, "url": f"/webhooks/{name}/"} for name in names],
+                "candidates": [{"instance": name, "url": reverse("webhook", args=[name])} for name in names],
             },
             status=409,
         )
