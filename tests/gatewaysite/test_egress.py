@@ -20,7 +20,6 @@ from channels_app.adapters.registry import get_adapter
 from channels_app.models import ChannelInstance
 from gatewaysite.egress import EgressRefused, check_resolved, check_url
 from gatewaysite.egress_clients import RefusedByPolicy, policy_session
-from routing.api.models import ApiToken
 from tests.fakes.fake_webhook_receiver import FakeWebhookReceiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,10 +27,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def api() -> APIClient:
-    user = get_user_model().objects.create_user("operator", password="operator-pass-123", is_staff=True)
-    _, raw = ApiToken.issue(user, "tests-admin", ApiToken.Scope.ADMIN)
+    """An administrator's browser session (the door under test is validation, not token auth)."""
+    user = get_user_model().objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.force_login(user)
     return client
 
 
