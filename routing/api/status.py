@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
+from channels_app.models import InboundEvent, OutboundMessage
 from routing.api import services
 from routing.models import Session
 
@@ -27,61 +27,86 @@ def connection_count() -> int | None:
     return live_count()
 
 
+WEB_CHAT = "webchat"  # WebSocket-door turns (the /ops/chat/ web chat and other WebSocket clients)
+
+
 def messages_per_platform() -> dict[str, dict[str, int]]:
-    """Inbound and outbound counts per platform, with failures, over all time."""
+    """Inbound and outbound counts per platform, with failures, over all time; WebSocket turns as `webchat`."""
+    from agents_app.models import AgentRun
+
     table: dict[str, dict[str, int]] = {}
+
+    def entry(platform: str) -> dict[str, int]:
+        return table.setdefault(platform, {"inbound": 0, "inbound_failed": 0, "outbound": 0, "outbound_failed": 0})
+
     inbound = InboundEvent.objects.values("instance__platform").annotate(
         total=Count("id"), failed=Count("id", filter=Q(status=InboundEvent.Status.FAILED))
     )
     for row in inbound:
-        entry = table.setdefault(row["instance__platform"], {"inbound": 0, "inbound_failed": 0, "outbound": 0})
-        entry["inbound"] = row["total"]
-        entry["inbound_failed"] = row["failed"]
+        entry(row["instance__platform"]).update(inbound=row["total"], inbound_failed=row["failed"])
     outbound = OutboundMessage.objects.values("instance__platform").annotate(
         total=Count("id"), failed=Count("id", filter=Q(status=OutboundMessage.Status.FAILED))
     )
     for row in outbound:
-        entry = table.setdefault(row["instance__platform"], {"inbound": 0, "inbound_failed": 0, "outbound": 0})
-        entry["outbound"] = row["total"]
-        entry["outbound_failed"] = row["failed"]
+        entry(row["instance__platform"]).update(outbound=row["total"], outbound_failed=row["failed"])
+    web = AgentRun.objects.filter(context__source="websocket", parent__isnull=True)  # sub-agent runs are not turns
+    counts = web.aggregate(total=Count("id"), failed=Count("id", filter=Q(status=AgentRun.Status.ERROR)))
+    if counts["total"]:
+        entry(WEB_CHAT).update(
+            inbound=counts["total"], inbound_failed=counts["failed"], outbound=counts["total"] - counts["failed"]
+        )
     return table
 
 
 def instance_health() -> list[dict[str, Any]]:
-    """Each instance with its last permanent error and its pending/failed deliveries."""
-    rows = ChannelInstance.objects.annotate(
-        pending=Count("outbound_messages", filter=Q(outbound_messages__status=OutboundMessage.Status.PENDING)),
-        failed=Count("outbound_messages", filter=Q(outbound_messages__status=OutboundMessage.Status.FAILED)),
-    )
+    """Each instance's state from the one source (channels_app.health), as the dashboard shows it."""
+    from channels_app.health import instance_states
+
     return [
-        {
-            "name": row.name,
-            "platform": row.platform,
-            "enabled": row.enabled,
-            "pending_deliveries": row.pending,
-            "failed_deliveries": row.failed,
-            "last_error": row.last_error,
-            "last_error_at": row.last_error_at.isoformat() if row.last_error_at else None,
-            "healthy": row.enabled and not row.last_error and row.failed == 0,
-        }
-        for row in rows
+        {**state.as_dict(), "healthy": state.ok, "failed_deliveries": state.failed_deliveries}
+        for state in instance_states()
     ]
 
 
 def recent_errors() -> list[dict[str, Any]]:
-    """The latest failures of inbound processing and outbound delivery, newest first."""
+    """The latest failures — inbound processing, outbound delivery and agent runs — newest first, each with the trace
+    of its turn."""
+    from agents_app.models import AgentRun
+    from routing.traces.build import trace_id_for_run
+
     found: list[dict[str, Any]] = []
-    for event in InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).select_related("instance")[
-        :RECENT_ERRORS
-    ]:
+    failed_events = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).select_related("instance")
+    for event in failed_events[:RECENT_ERRORS]:
         found.append(
-            {"kind": "inbound", "instance": event.instance.name, "error": event.error, "at": event.received_at}
+            {
+                "kind": "inbound",
+                "instance": event.instance.name,
+                "error": event.error,
+                "at": event.finished_at or event.received_at,
+                "trace": f"event-{event.pk}",
+            }
         )
-    for message in OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).select_related("instance")[
-        :RECENT_ERRORS
-    ]:
+    failed_out = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).select_related("instance")
+    for message in failed_out[:RECENT_ERRORS]:
         found.append(
-            {"kind": "outbound", "instance": message.instance.name, "error": message.error, "at": message.created_at}
+            {
+                "kind": "outbound",
+                "instance": message.instance.name,
+                "error": message.error,
+                "at": message.created_at,
+                "trace": f"event-{message.inbound_id}" if message.inbound_id else "",
+            }
+        )
+    for run in AgentRun.objects.filter(status=AgentRun.Status.ERROR)[:RECENT_ERRORS]:
+        context = run.context or {}
+        found.append(
+            {
+                "kind": "agent",
+                "instance": str(context.get("instance") or context.get("source") or run.agent_name),
+                "error": run.error,
+                "at": run.created_at,
+                "trace": trace_id_for_run(run),
+            }
         )
     found.sort(key=lambda item: item["at"], reverse=True)
     return [{**item, "at": item["at"].isoformat()} for item in found[:RECENT_ERRORS]]

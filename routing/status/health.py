@@ -35,11 +35,13 @@ def _epoch(value: Any) -> float | None:
 
 def channel_states() -> dict[str, dict[str, Any]]:
     """Each instance keyed by name: enabled/paused, how it receives (webhook or listener) and whether that works."""
+    from channels_app.health import instance_states
     from channels_app.listeners.health import listener_health
     from channels_app.listeners.modes import receive_mode
     from channels_app.models import ChannelInstance
 
     listeners = {row["instance"]: row for row in listener_health()}
+    truth = {state.name: state for state in instance_states()}
     rows = ChannelInstance.objects.annotate(last_inbound=Max("inbound_events__received_at")).order_by("name")
     channels: dict[str, dict[str, Any]] = {}
     for instance in rows:
@@ -56,7 +58,16 @@ def channel_states() -> dict[str, dict[str, Any]]:
             reason = listener["last_error"] if not ok and listener["last_error"] else mode.reason
         else:
             state, ok, reason = "webhook", not instance.last_error, instance.last_error or mode.reason
+        # The one truth (channels_app.health) decides whether it is fine and why; the state name stays PraisonAI's
+        # (webhook/running) while healthy, so its CLI keeps reading it.
+        known = truth.get(instance.name)
+        if known is not None:
+            ok, reason = known.ok, known.reason or reason
+            state = state if known.state == "healthy" and state in ("webhook", "running", "standby") else known.state
+            instance.last_error = known.last_error
+            instance.last_error_at = known.last_error_at
         channels[instance.name] = {
+            "health": known.state if known is not None else state,
             "platform": instance.platform,
             "enabled": instance.enabled,
             "paused": bool(getattr(instance, "paused", False)),

@@ -27,6 +27,30 @@ def _messages(model: type, name: str, documentation: str) -> Metric:
     rows = model.objects.values_list("instance__platform", "status").annotate(n=Count("pk")).order_by()
     for platform, status, count in rows:
         family.add_metric([platform, status], count)
+    # WebSocket-door turns (the web chat among them) are their own platform: in = each turn, out = each answer.
+    for status, count in _web_chat_turns():
+        if model is InboundEvent:
+            family.add_metric(["webchat", "failed" if status == "error" else "done"], count)
+        elif status != "error":
+            family.add_metric(["webchat", "sent"], count)
+    return family
+
+
+def _web_chat_turns() -> list[tuple[str, int]]:
+    from agents_app.models import AgentRun
+
+    rows = AgentRun.objects.filter(context__source="websocket", parent__isnull=True).values_list("status")
+    return list(rows.annotate(n=Count("pk")).order_by())
+
+
+def _agent_runs() -> Metric:
+    """Every agent run by agent and outcome (ok, refused, error): failed runs show here even when no channel saw
+    them (web chat, API, schedules)."""
+    from agents_app.models import AgentRun
+
+    family = CounterMetricFamily("gateway_agent_runs", "Agent runs by agent and outcome.", labels=["agent", "status"])
+    for agent, status, count in AgentRun.objects.values_list("agent_name", "status").annotate(n=Count("pk")).order_by():
+        family.add_metric([agent, status], count)
     return family
 
 
@@ -81,6 +105,7 @@ class GatewayCollector:
             lambda: _messages(InboundEvent, "gateway_messages_in", "Inbound platform messages by platform and status."),
             lambda: _messages(OutboundMessage, "gateway_messages_out", "Outbound messages by platform and status."),
             _agent_latency,
+            _agent_runs,
             _websocket_connections,
             _queue_depth,
             _schedule_runs,

@@ -100,11 +100,18 @@ def _instances() -> list[dict[str, Any]]:
         ),
         last_sent_at=Max("outbound_messages__sent_at"),
     )
+    from channels_app.health import instance_states
+
+    truth = {state.name: state for state in instance_states()}
     result = []
     for instance in rows:
+        known = truth.get(instance.name)
         result.append(
             {
                 "name": instance.name,
+                "state": known.state if known else "",
+                "ok": known.ok if known else None,
+                "reason": known.reason if known else "",
                 "platform": instance.platform,
                 "enabled": instance.enabled,
                 "listener": listeners.get(instance.pk),
@@ -113,8 +120,8 @@ def _instances() -> list[dict[str, Any]]:
                     "failed_last_hour": instance.failed_recent,
                     "last_sent_at": _iso(instance.last_sent_at),
                 },
-                "last_error": instance.last_error,
-                "last_error_at": _iso(instance.last_error_at),
+                "last_error": known.last_error if known else instance.last_error,
+                "last_error_at": _iso(known.last_error_at if known else instance.last_error_at),
             }
         )
     return result

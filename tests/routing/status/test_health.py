@@ -17,7 +17,9 @@ TOKEN = "health-gateway-token"
 def gateway(db) -> None:
     Agent.objects.create(name="helper", model="echo")
     Agent.objects.create(name="off", model="echo", enabled=False)
-    slack = ChannelInstance.objects.create(name="ops-slack", platform="slack", credentials={"token": "x"})
+    slack = ChannelInstance.objects.create(
+        name="ops-slack", platform="slack", credentials={"token": "x", "signing_secret": "s"}
+    )
     InboundEvent.objects.create(instance=slack, dedupe_key="e1", status="done")
     tg = ChannelInstance.objects.create(name="tg", platform="telegram", credentials={"token": "1:x"})
     ListenerState.objects.create(
@@ -93,3 +95,10 @@ def test_celery_beat_counts_once_it_has_sent_its_sweep(client, gateway) -> None:
         name="gateway-sweep-unfinished", task="routing.sweep_unfinished", interval=every, last_run_at=timezone.now()
     )
     assert client.get("/health").json()["schedules"]["schedulers"] == ["celery beat"]
+
+
+def test_health_says_not_configured_for_a_channel_missing_a_required_credential(client, gateway) -> None:
+    ChannelInstance.objects.create(name="half-slack", platform="slack", credentials={"token": "x"})
+    half = client.get("/health").json()["channels"]["half-slack"]
+    assert (half["state"], half["ok"]) == ("not configured", False)
+    assert "signing_secret or app_token" in half["reason"]
