@@ -202,6 +202,19 @@ class Adapter:
     def typing(self, target: Target) -> None:
         """Show an activity indicator where the platform has one; best effort, never raises."""
 
+    def post_activity(self, target: Target, text: str) -> str:
+        """Post a short status line ("Using search_web…") and return its message id, to edit or delete it later.
+
+        '' means the platform cannot edit messages away: the caller shows the typing indicator instead.
+        """
+        return ""
+
+    def edit_activity(self, target: Target, message_id: str, text: str) -> None:
+        """Replace the status line's text (the next tool)."""
+
+    def delete_activity(self, target: Target, message_id: str) -> None:
+        """Remove the status line once the answer is there."""
+
     def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
         """Put `emoji` on the user's message `message_id` and take `replaces` off ('' adds or removes nothing).
 

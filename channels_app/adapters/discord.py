@@ -215,6 +215,22 @@ class DiscordAdapter(Adapter):
                 path = f"/channels/{target.chat_id}/messages/{message_id}/reactions/{quote(value, safe='')}/@me"
                 self._request(method, path, {}, bucket=f"reactions:{target.chat_id}")
 
+    def post_activity(self, target: Target, text: str) -> str:
+        if (target.extra or {}).get("interaction_token"):
+            return ""  # a slash command shows Discord's own "thinking…"
+        path = f"/channels/{target.chat_id}/messages"
+        return self._request(
+            "POST", path, {"content": f"*{text}*"}, bucket=f"channel:{target.chat_id}"
+        ).platform_message_id
+
+    def edit_activity(self, target: Target, message_id: str, text: str) -> None:
+        path = f"/channels/{target.chat_id}/messages/{message_id}"
+        self._request("PATCH", path, {"content": f"*{text}*"}, bucket=f"channel:{target.chat_id}")
+
+    def delete_activity(self, target: Target, message_id: str) -> None:
+        path = f"/channels/{target.chat_id}/messages/{message_id}"
+        self._request("DELETE", path, {}, bucket=f"channel:{target.chat_id}")
+
     def typing(self, target: Target) -> None:
         if (target.extra or {}).get("interaction_token"):
             return  # the deferred response already shows "thinking…"

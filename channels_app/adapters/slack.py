@@ -172,6 +172,32 @@ class SlackAdapter(Adapter):
                 code = error or str(response.status_code)
                 raise DeliveryError(f"slack: {method}: {code}", permanent=code not in TRANSIENT_ERRORS, code=code)
 
+    def _web_api(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.post_json(
+            f"{self.api_base_url}/{method}",
+            body,
+            {"Authorization": f"Bearer {self.credential('token')}", "Content-Type": "application/json; charset=utf-8"},
+        )
+        data = json_or_empty(response)
+        if response.status_code != 200 or not data.get("ok"):
+            code = str(data.get("error") or response.status_code)
+            raise DeliveryError(f"slack: {method}: {code}", permanent=code not in TRANSIENT_ERRORS, code=code)
+        return data
+
+    def post_activity(self, target: Target, text: str) -> str:
+        if target.extra.get("response_url"):
+            return ""  # a slash command has no channel message of ours to edit
+        body: dict[str, Any] = {"channel": target.chat_id, "text": f"_{text}_"}
+        if target.thread_id:
+            body["thread_ts"] = target.thread_id
+        return str(self._web_api("chat.postMessage", body).get("ts") or "")
+
+    def edit_activity(self, target: Target, message_id: str, text: str) -> None:
+        self._web_api("chat.update", {"channel": target.chat_id, "ts": message_id, "text": f"_{text}_"})
+
+    def delete_activity(self, target: Target, message_id: str) -> None:
+        self._web_api("chat.delete", {"channel": target.chat_id, "ts": message_id})
+
     def _respond(self, chunk: str, target: Target) -> Sent:
         """Answer a slash command at its response_url (no token: the URL itself is the credential)."""
         url = str(target.extra["response_url"])

@@ -194,6 +194,28 @@ class TelegramAdapter(Adapter):
             raise DeliveryError(f"telegram: {description}", permanent=True, code=str(code))
         raise DeliveryError("telegram: sendMessage kept failing after fallbacks", permanent=True)
 
+    def _ok(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, data = self._call(method, body)
+        if not data.get("ok"):
+            code = int(data.get("error_code") or status or 0)
+            description = str(data.get("description") or f"HTTP {status}")
+            raise DeliveryError(f"telegram: {method}: {description}", permanent=code < 500 and code != 429)
+        return data
+
+    def post_activity(self, target: Target, text: str) -> str:
+        body: dict[str, Any] = {"chat_id": self._chat(target.chat_id), "text": text}
+        if target.thread_id:
+            body["message_thread_id"] = int(target.thread_id)
+        result = self._ok("sendMessage", body).get("result") or {}
+        return str(result.get("message_id") or "")
+
+    def edit_activity(self, target: Target, message_id: str, text: str) -> None:
+        body = {"chat_id": self._chat(target.chat_id), "message_id": int(message_id), "text": text}
+        self._ok("editMessageText", body)
+
+    def delete_activity(self, target: Target, message_id: str) -> None:
+        self._ok("deleteMessage", {"chat_id": self._chat(target.chat_id), "message_id": int(message_id)})
+
     def typing(self, target: Target) -> None:
         body: dict[str, Any] = {"chat_id": self._chat(target.chat_id), "action": "typing"}
         if target.thread_id:

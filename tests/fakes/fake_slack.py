@@ -1,5 +1,6 @@
 """Fake Slack Web API on 127.0.0.1: `chat.postMessage` answers like Slack (ok + ts), unless scripted
-(429 with Retry-After, HTTP 200 with ok=false…); `reactions.add` / `reactions.remove` take emoji names."""
+(429 with Retry-After, HTTP 200 with ok=false…); `chat.update` / `chat.delete` need channel + ts;
+`reactions.add` / `reactions.remove` take emoji names."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ class FakeSlack(FakeHTTPServer):
                 200,
                 {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"text": body.get("text"), "ts": ts}},
             )
+        if request.path.endswith(("/chat.update", "/chat.delete")):
+            body = request.json or {}
+            if not body.get("ts") or not body.get("channel"):
+                return Answer(200, {"ok": False, "error": "message_not_found"})
+            return Answer(200, {"ok": True, "channel": body["channel"], "ts": body["ts"]})
         if request.path.endswith(("/reactions.add", "/reactions.remove")):
             body = request.json or {}
             if not body.get("name") or not body.get("timestamp") or ":" in str(body.get("name")):

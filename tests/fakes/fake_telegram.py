@@ -38,6 +38,12 @@ class FakeTelegram(FakeHTTPServer):
             if any(item.get("emoji") not in REACTION_EMOJI for item in reaction):
                 return Answer(400, {"ok": False, "error_code": 400, "description": "Bad Request: REACTION_INVALID"})
             return Answer(200, {"ok": True, "result": True})
+        if method in ("editMessageText", "deleteMessage"):
+            if not body.get("chat_id") or not isinstance(body.get("message_id"), int):
+                return Answer(
+                    400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+                )
+            return Answer(200, {"ok": True, "result": True})
         if method in ("sendChatAction", "setWebhook", "deleteWebhook"):
             return Answer(200, {"ok": True, "result": True})
         return Answer(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})

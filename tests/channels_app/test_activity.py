@@ -1,0 +1,57 @@
+"""Tool activity as the user sees it at the (fake) platform: one status line posted, edited for the next tool,
+deleted when the answer is there; the typing indicator where messages cannot be edited away."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels_app.activity import ToolActivity
+from channels_app.adapters import Target, get_adapter
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_on_slack_the_status_line_is_posted_updated_and_deleted(make_instance, fake_slack) -> None:
+    adapter = get_adapter(make_instance("slack", fake_slack.url))
+    activity = ToolActivity(adapter, Target(chat_id="C0SUPPORT1", thread_id="1767225000.000050"))
+    activity.tool("search_web")
+    activity.tool("get_weather")
+    activity.done()
+    post, update, delete = fake_slack.requests
+    assert post.path == "/chat.postMessage" and post.json["text"] == "_Using search_web…_"
+    assert post.json["thread_ts"] == "1767225000.000050"
+    assert activity.message_id == ""  # nothing left to clean up
+    assert update.path == "/chat.update" and update.json["text"] == "_Using get_weather…_"
+    assert delete.path == "/chat.delete" and delete.json["ts"] == update.json["ts"]
+
+
+def test_on_telegram_the_status_line_is_edited_then_deleted(make_instance, fake_telegram) -> None:
+    adapter = get_adapter(make_instance("telegram", fake_telegram.url))
+    activity = ToolActivity(adapter, Target(chat_id="111111111"))
+    activity.tool("search_web")
+    activity.tool("get_weather")
+    activity.done()
+    methods = [r.path.rsplit("/", 1)[-1] for r in fake_telegram.requests]
+    assert methods == ["sendMessage", "editMessageText", "deleteMessage"]
+    sent = fake_telegram.requests[0]
+    assert sent.json["text"] == "Using search_web…"
+    assert fake_telegram.requests[1].json["text"] == "Using get_weather…"
+    assert fake_telegram.requests[2].json["message_id"] == fake_telegram.requests[1].json["message_id"]
+
+
+def test_where_messages_cannot_be_edited_away_the_typing_indicator_shows(make_instance, fake_whatsapp) -> None:
+    adapter = get_adapter(make_instance("whatsapp", fake_whatsapp.url))
+    activity = ToolActivity(
+        adapter, Target(chat_id="16505551234", reply_to="wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTdBRjcyNTY5QTI5")
+    )
+    activity.tool("search_web")
+    activity.done()
+    assert all("text" not in (r.json or {}) for r in fake_whatsapp.requests)
+
+
+def test_tool_activity_off_shows_nothing(make_instance, fake_slack) -> None:
+    adapter = get_adapter(make_instance("slack", fake_slack.url))
+    activity = ToolActivity(adapter, Target(chat_id="C0SUPPORT1"), enabled=False)
+    activity.tool("search_web")
+    activity.done()
+    assert fake_slack.requests == []
