@@ -156,3 +156,19 @@ async def test_gateway_client_keeps_its_identity_online_with_presence_heartbeats
         await asyncio.sleep(1.5)  # longer than the server's presence timeout (1 s)
         online = [c["client_id"] for c in await gw.presence("lobby")]
         assert online == ["beater"]
+
+
+def test_a_real_tls_server_marks_cookies_secure_and_sends_hsts(tls_server):
+    import http.client
+
+    url, context = tls_server
+    port = int(url.split(":")[2].split("/")[0])
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    conn.request("GET", "/admin/login/")
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    assert response.status == 200
+    cookies = [value for name, value in response.getheaders() if name.lower() == "set-cookie"]
+    assert cookies and all("Secure" in cookie for cookie in cookies), cookies
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
