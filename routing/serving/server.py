@@ -10,11 +10,15 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import daphne.server  # noqa: I001 - installs the asyncio reactor; must come before twisted.internet.reactor
+from autobahn.websocket.types import ConnectionDeny
+from daphne.ws_protocol import WebSocketProtocol
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from twisted.internet import reactor, threads
 
+from channels_app.ws_urls import is_websocket_path
 from routing.serving.background import BackgroundServices
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,21 @@ log = logging.getLogger(__name__)
 # default is 1 MiB: the same as the consumer's max_payload, so an oversized frame would drop the socket instead of
 # getting the consumer's `payload_too_large` error frame. Daphne accepts up to this much; the consumer's limit answers.
 WEBSOCKET_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+
+
+class KnownPathsWebSocketProtocol(WebSocketProtocol):
+    """Refuses a WebSocket handshake to a path no consumer serves with 404, before the application is involved."""
+
+    def onConnect(self, request: object) -> object:  # noqa: N802 - autobahn's name
+        if not is_websocket_path(unquote(request.path)):  # type: ignore[attr-defined]
+            self.refused = True
+            raise ConnectionDeny(404, "Not Found")
+        return super().onConnect(request)
+
+    def onClose(self, wasClean: bool, code: int, reason: str) -> None:  # noqa: N802, N803 - autobahn's names
+        if getattr(self, "refused", False):
+            return  # never registered with the server: nothing to tell the application
+        super().onClose(wasClean, code, reason)
 
 
 class GatewayServer(daphne.server.Server):
@@ -69,9 +88,14 @@ class GracefulGateway:
         """Serve until stopped; True when the stop finished all in-flight work."""
         signal.signal(signal.SIGTERM, self._signal)
         signal.signal(signal.SIGINT, self._signal)
+        # The WebSocket factory exists once run() starts and before any connection is served.
+        reactor.callWhenRunning(self._refuse_unknown_websocket_paths)
         self.background.start()
         self.server.run()
         return self.clean
+
+    def _refuse_unknown_websocket_paths(self) -> None:
+        self.server.ws_factory.protocol = KnownPathsWebSocketProtocol
 
     def _ready(self) -> None:
         reactor.callLater(0, self._announce)

@@ -15,6 +15,7 @@ from routing.schedules.due import next_due
 from routing.schedules.expressions import ScheduleExpressionError, parse_expression
 from routing.status.probes import readiness
 from routing.status.queues import broker_depth, inbound_backlog
+from routing.status.schedulers import scheduler_status
 
 RECENT = timedelta(hours=1)
 
@@ -87,6 +88,14 @@ def _listener_states() -> dict[int, dict[str, Any]]:
     }
 
 
+def _receive_mode(instance: ChannelInstance) -> dict[str, str]:
+    """How the instance receives (webhook, poll, socket…) and why: Telegram's mode is decided from its settings."""
+    from channels_app.listeners.modes import receive_mode
+
+    mode = receive_mode(instance)
+    return {"mode": mode.mode, "mode_reason": mode.reason}
+
+
 def _instances() -> list[dict[str, Any]]:
     since = timezone.now() - RECENT
     listeners = _guarded(_listener_states)
@@ -114,6 +123,8 @@ def _instances() -> list[dict[str, Any]]:
                 "reason": known.reason if known else "",
                 "platform": instance.platform,
                 "enabled": instance.enabled,
+                "paused": instance.paused,
+                **_receive_mode(instance),
                 "listener": listeners.get(instance.pk),
                 "delivery": {
                     "sent_last_hour": instance.sent_recent,
@@ -193,6 +204,7 @@ def gateway_status_snapshot() -> dict[str, Any]:
         "sessions": _guarded(_sessions),
         "instances": _guarded(_instances),
         "schedules": _guarded(_schedules),
+        "scheduler": _guarded(scheduler_status),
         "queues": _guarded(_queues),
         "last_errors": _guarded(_last_errors),
     }

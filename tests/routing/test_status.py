@@ -105,3 +105,16 @@ def test_gateway_status_exits_non_zero_when_not_ready(settings) -> None:
     with pytest.raises(SystemExit) as exited:
         call_command("gateway_status", stdout=StringIO())
     assert exited.value.code == 1
+
+
+def test_gateway_status_says_when_schedules_will_never_fire_and_how_telegram_receives(traffic) -> None:
+    out = StringIO()
+    call_command("gateway_status", stdout=out)
+    text = out.getvalue()
+    assert "WARNING: no process fires schedules" in text or "WARNING: no celery beat" in text
+    assert "tg: receives by poll: no secret_token" in text
+    snapshot = StringIO()
+    call_command("gateway_status", "--json", stdout=snapshot)
+    data = json.loads(snapshot.getvalue())
+    assert data["scheduler"]["will_fire"] is False
+    assert data["instances"][0]["mode"] == "poll"

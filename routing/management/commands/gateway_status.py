@@ -70,13 +70,20 @@ def render_text(snap: dict[str, Any]) -> str:
             delivery = item["delivery"]
             listener = item["listener"]
             listener_text = f", listener {listener['status']}" if listener else ""
+            paused = ", PAUSED" if item.get("paused") else ""
+            lines.append(f"  {item['name']}: receives by {item.get('mode', '?')}: {item.get('mode_reason', '')}")
             lines.append(
-                f"  {item['name']} ({item['platform']}{'' if item['enabled'] else ', disabled'}{listener_text}): "
+                f"  {item['name']} ({item['platform']}{'' if item['enabled'] else ', disabled'}{paused}{listener_text}): "
                 f"sent {delivery['sent_last_hour']}, failed {delivery['failed_last_hour']} in the last hour"
                 + (f"; last error: {item['last_error'][:120]}" if item["last_error"] else "")
             )
     schedules = snap["schedules"]
     lines.append("Schedules: " + (_section(schedules) or ""))
+    scheduler = snap.get("scheduler") or {}
+    if scheduler.get("will_fire") is False:
+        lines.append(f"  WARNING: {scheduler['reason']}")
+    elif scheduler.get("schedulers"):
+        lines.append(f"  fired by: {', '.join(scheduler['schedulers'])}")
     if not _section(schedules):
         for item in schedules:
             last = item["last_run"]

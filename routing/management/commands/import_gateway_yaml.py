@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from routing.management.database import require_migrated
 from routing.yaml_config.formats import NAMES, forced
 from routing.yaml_config.importer import import_gateway_yaml
 from routing.yaml_config.issues import ConfigError
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        require_migrated()
         path = str(options["path"])
         try:
             text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")

@@ -102,3 +102,9 @@ def test_health_says_not_configured_for_a_channel_missing_a_required_credential(
     half = client.get("/health").json()["channels"]["half-slack"]
     assert (half["state"], half["ok"]) == ("not configured", False)
     assert "signing_secret or app_token" in half["reason"]
+
+
+def test_the_dashboard_status_carries_the_scheduler_warning(client, gateway) -> None:
+    body = client.get("/api/v1/status", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
+    assert body["runtime"]["scheduler"]["will_fire"] is False
+    assert "schedules will never fire" in body["runtime"]["scheduler"]["reason"]
