@@ -28,9 +28,9 @@ AGENT_IGNORED = {
 }
 # Per-agent bounds with no per-agent field yet: the gateway-wide settings named here apply.
 AGENT_BOUNDS = {
-    "max_tokens": "answers are bounded by the provider's default",
+    "max_tokens": "answers are bounded by GATEWAY_LLM_MAX_TOKENS",
     "max_iterations": "the tool loop is bounded by GATEWAY_AGENT_MAX_TOOL_ITERATIONS",
-    "tool_timeout": "agent runs are bounded by GATEWAY_AGENT_MAX_SECONDS",
+    "tool_timeout": "tools are bounded by GATEWAY_TOOL_TIMEOUT and runs by GATEWAY_AGENT_MAX_SECONDS",
 }
 GATEWAY_IGNORED = {
     "max_concurrent_queries": "set GATEWAY_MAX_CONCURRENT_QUERIES in the environment",
