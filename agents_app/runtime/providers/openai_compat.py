@@ -12,12 +12,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
+from openai._base_client import make_request_options
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, ToolCall, parse_tool_arguments
 from agents_app.runtime.providers.errors import translate_sdk_error
 from agents_app.runtime.types import Usage
 
 REASONING_MODELS = re.compile(r"^o\d")  # OpenAI's o-series: no temperature, max_completion_tokens only
+# What `chat.completions.create` passes with every call (openai==3.54, pinned in requirements.txt).
+_CREATE_OPTIONS = make_request_options(security={"bearer_auth": True})
 
 
 def to_openai_messages(system: str, messages: list[Message]) -> list[dict[str, Any]]:
@@ -84,9 +88,25 @@ class OpenAIProvider:
                 params["tool_choice"] = "none"
         return params
 
+    async def _create(self, params: dict[str, Any], *, stream: bool = False) -> Any:
+        """`client.chat.completions.create(**params)` minus its request-body transform, through the SDK's own POST.
+
+        Why: the transform walks every message against the SDK's TypedDicts to rename aliased keys and drop unset
+        ones; our params are plain JSON with neither, and profiling put the walk at about an eighth of the model
+        call's client-side CPU. Retries, auth, timeouts, errors and response parsing are the SDK's, unchanged.
+        """
+        return await self.client.post(
+            "/chat/completions",
+            body=params,
+            cast_to=ChatCompletion,
+            options=_CREATE_OPTIONS,
+            stream=stream,
+            stream_cls=openai.AsyncStream[ChatCompletionChunk],
+        )
+
     async def complete(self, request: ModelRequest) -> ModelResponse:
         try:
-            completion = await self.client.chat.completions.create(**self._params(request))
+            completion = await self._create(self._params(request))
         except openai.OpenAIError as exc:
             raise translate_sdk_error(exc) from exc
         choice = completion.choices[0] if completion.choices else None
@@ -111,7 +131,7 @@ class OpenAIProvider:
         usage = Usage()
         model = request.model
         try:
-            stream = await self.client.chat.completions.create(**params)
+            stream = await self._create(params, stream=True)
             async for chunk in stream:
                 model = chunk.model or model
                 if chunk.usage is not None:
