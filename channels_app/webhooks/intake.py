@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import admission, ratelimit
+from channels_app.webhooks import admission, nul, ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class IntakeResult:
     duplicates: int = 0
     ignored: int = 0
     statuses: int = 0
+    rejected: int = 0  # authentic items the database refused even after cleaning (logged, not redelivered)
 
 
 def conversation_key(instance_name: str, chat_id: str, thread_id: str) -> str:
@@ -64,10 +65,13 @@ def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
     return ""
 
 
-def _payload(message: InboundMessage) -> dict:
+def _payload(message: InboundMessage, nul_stripped: bool = False) -> dict:
     data = dataclasses.asdict(message)
     raw = data.pop("raw")
-    return {"message": data, "raw": raw}
+    payload = {"message": data, "raw": raw}
+    if nul_stripped:
+        payload[nul.MARK] = True
+    return payload
 
 
 def store(
@@ -84,8 +88,12 @@ def store(
     """
     result = IntakeResult()
     with transaction.atomic():
-        for message in messages:
-            message.instance = instance.name
+        for original in messages:
+            # PostgreSQL refuses U+0000 in text and jsonb: strip it and mark the event (channels_app/webhooks/nul.py).
+            message, stripped = nul.clean_message(original)
+            if stripped:
+                logger.info("inbound %s on %s: NUL characters stripped", message.dedupe_key, instance.name)
+            message.instance = original.instance = instance.name
             reason = ignore_reason(instance, message)
             try:
                 with transaction.atomic():
@@ -94,7 +102,7 @@ def store(
                         dedupe_key=message.dedupe_key[:255],
                         message_key=message.message_key[:255],
                         event_type=event_type,
-                        payload=_payload(message),
+                        payload=_payload(message, stripped),
                         status=InboundEvent.Status.IGNORED if reason else InboundEvent.Status.RECEIVED,
                         error=reason,
                         conversation_key=conversation_key(instance.name, message.chat_id, message.thread_id),
@@ -108,6 +116,12 @@ def store(
                 result.duplicates += 1
                 publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
                 continue
+            except DataError as exc:
+                # This one item cannot be stored as it is (a value the database refuses): drop it alone, so the
+                # rest of its batch is stored and the platform does not redeliver the poison forever.
+                result.rejected += 1
+                logger.warning("inbound %s on %s not storable: %s", message.dedupe_key, instance.name, exc)
+                continue
             data = {"instance": instance.name, "event_id": event.pk, "platform": instance.platform}
             if reason:
                 result.ignored += 1
@@ -116,7 +130,7 @@ def store(
                 result.accepted.append(event.pk)
                 publish(EventType.INBOUND_RECEIVED, chat_id=message.chat_id, context=message.context, **data)
         for status in statuses:
-            result.statuses += record_status(instance, status)
+            result.statuses += record_status(instance, nul.clean_message(status)[0])
         if result.accepted:
             ids = list(result.accepted)
             transaction.on_commit(lambda: hand_over(ids), robust=True)
