@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from agents_app.mcp.admin import tools_html
 from agents_app.models import Agent, AgentRun, Guardrail, GuardrailVerdict, ModelPrice, ProviderSettings
 from agents_app.pricing import cost_of
 from gatewaysite.secret_fields import MaskedSecretInput, keep_masked
@@ -48,6 +49,12 @@ class AgentAdmin(admin.ModelAdmin):
     list_display = ("name", "model", "memory", "enabled", "updated_at")
     list_filter = ("enabled", "memory")
     search_fields = ("name", "instructions", "model")
+    readonly_fields = ("mcp_tools",)
+
+    @admin.display(description="MCP tools")
+    def mcp_tools(self, obj: Agent) -> str:
+        """What the MCP servers this agent lists among its tools give it (asked live, bounded by their timeouts)."""
+        return tools_html(obj.tools or [])
 
 
 @admin.register(Guardrail)

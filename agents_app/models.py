@@ -209,3 +209,6 @@ class ModelPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model}: {self.input_per_million}/{self.output_per_million} {self.currency} per 1M tokens"
+
+
+from agents_app.mcp.models import McpServer  # noqa: E402, F401 - MCP servers live with their client

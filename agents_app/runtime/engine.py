@@ -17,6 +17,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from agents_app.mcp import tools as mcp_tools
 from agents_app.models import Agent, AgentRun
 from agents_app.runtime import delegation, guardrails, prepared
 from agents_app.runtime.config import RuntimeConfig, runtime_config
@@ -115,9 +116,11 @@ def _prepare_sync(agent: Agent) -> tuple[str, list[guardrails.Rule]]:
 _prepare = sync_to_async(_prepare_sync, thread_sensitive=True)
 
 
-def _load_tools(agent: Agent, model: str) -> dict[str, Tool]:
+def _load_tools(agent: Agent, model: str, skip: set[str] | frozenset[str] = frozenset()) -> dict[str, Tool]:
     tools: dict[str, Tool] = {}
     for name in agent.tools or []:
+        if name in skip:
+            continue  # an MCP server's name: its tools come from _mcp_tools
         try:
             tool = load_tool(str(name))
         except UnknownToolError as exc:
@@ -126,6 +129,16 @@ def _load_tools(agent: Agent, model: str) -> dict[str, Tool]:
             ) from exc
         tools[tool.name] = tool
     return tools
+
+
+async def _mcp_tools(agent: Agent, model: str) -> tuple[set[str], dict[str, Tool]]:
+    """The tools of the MCP servers the agent lists; a dead server is an error naming it (bounded by its timeout)."""
+    try:
+        return await mcp_tools.tools_for(list(agent.tools or []))
+    except mcp_tools.McpServerError as exc:
+        raise AgentError(
+            f"agent {agent.name!r} (model {model!r}): {exc}", agent=agent.name, model=model, reason="mcp_unavailable"
+        ) from exc
 
 
 async def _run(
@@ -166,13 +179,18 @@ async def _run(
         provider = await provider_for(route, config)
         record.model, record.provider = route.model, provider.name
         turns = list(history) if agent.memory else []
+        mcp_servers, from_mcp = await _mcp_tools(agent, model)
         turn = _Turn(
             agent=agent,
             config=config,
             provider=provider,
             model=route.model,
             system=guardrails.compose_instructions(agent.instructions or "", rules),
-            tools={**_load_tools(agent, model), **delegation.delegate_tools(agent, context)},
+            tools={
+                **_load_tools(agent, model, mcp_servers),
+                **from_mcp,
+                **delegation.delegate_tools(agent, context),
+            },
             messages=[Message(role=t.role, content=t.content) for t in turns] + [Message("user", message)],
             deadline=started + config.max_run_seconds,
             record=record,

@@ -11,6 +11,7 @@ from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from gatewaysite.secrets import is_reference
 from routing.models import Schedule
+from routing.yaml_config.mcp_servers import export_mcp_servers
 
 HEADER = "# gateway.yaml exported by `manage.py export_gateway_yaml`. Secrets appear only as ${VAR} references.\n"
 
@@ -148,4 +149,7 @@ def export_gateway_yaml(
             registry[guardrail.name] = entry
         data["guardrails"] = {"registry": registry}
         data["provider"] = {"model": ProviderSettings.load().model}
+        servers = export_mcp_servers(lambda value, owner, key: _secret(value, owner, key, placeholders))
+        if servers:
+            data["mcp_servers"] = servers
     return Export(data=data, placeholders=placeholders)

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
+from agents_app.mcp.models import McpServer
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from routing.models import RoutingRule, Schedule
 from routing.yaml_config.formats import translate
 from routing.yaml_config.issues import ConfigIssue
 from routing.yaml_config.loader import load_yaml
+from routing.yaml_config.mcp_servers import apply_mcp_servers
 from routing.yaml_config.model import GatewayConfig
 from routing.yaml_config.validate import validate_config
 
@@ -135,7 +137,11 @@ def _apply(config: GatewayConfig, report: ImportReport, prune: bool) -> None:
             "enabled": item.enabled,
         }
         _upsert(report, Schedule, "schedule", item.name, {"name": item.name}, values)
+    apply_mcp_servers(config.mcp_servers, lambda *args: _upsert(report, *args))
     if prune:
+        for server in McpServer.objects.exclude(name__in=list(config.mcp_servers)):
+            report.changes.append(Change("mcp_server", server.name, "delete"))
+            server.delete()
         # Dependents first: schedules and channels hold protected references to agents.
         for model, section, names in (
             (Schedule, "schedule", config.schedules),

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from routing.yaml_config.mcp_servers import McpServerConfig
 
 
 @dataclass
@@ -69,3 +73,4 @@ class GatewayConfig:
     guardrails: dict[str, GuardrailConfig] = field(default_factory=dict)
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
     schedules: dict[str, ScheduleConfig] = field(default_factory=dict)
+    mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-TOP_LEVEL_KEYS = ("config_version", "gateway", "agents", "channels", "schedules", "guardrails", "provider")
+TOP_LEVEL_KEYS = (
+    "config_version",
+    "gateway",
+    "agents",
+    "channels",
+    "schedules",
+    "guardrails",
+    "provider",
+    "mcp_servers",
+)
 
 # gateway: key → (type, GatewaySettings field or None when nested)
 GATEWAY_KEYS: dict[str, type] = {

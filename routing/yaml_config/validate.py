@@ -14,6 +14,7 @@ from gatewaysite.secrets import referenced_variables, refused_variables, resolve
 from routing.schedules.expressions import ScheduleExpressionError, format_every, parse_duration, parse_expression, zone
 from routing.yaml_config import schema
 from routing.yaml_config.issues import ConfigError, ConfigIssue, did_you_mean, join_path
+from routing.yaml_config.mcp_servers import validate_mcp_servers
 from routing.yaml_config.model import AgentConfig, ChannelConfig, GatewayConfig, GuardrailConfig, ScheduleConfig
 
 TYPE_NAMES = {
@@ -34,6 +35,16 @@ class Validator:
         self.known_agents = dict(known_agents)
         self.known_channels = dict(known_channels)
         self.issues: list[ConfigIssue] = []
+        self.file_mcp_servers: set[str] = set()  # mcp_servers named in the file being validated
+        self._stored_mcp_servers: set[str] | None = None
+
+    def mcp_server_names(self) -> set[str]:
+        """MCP servers an agent's tools may name: the file's and the database's."""
+        if self._stored_mcp_servers is None:
+            from agents_app.mcp.models import McpServer
+
+            self._stored_mcp_servers = set(McpServer.objects.values_list("name", flat=True))
+        return self._stored_mcp_servers | self.file_mcp_servers
 
     # -- primitives -------------------------------------------------------------------------------------------
     def error(self, path: str, message: str) -> None:
@@ -98,6 +109,8 @@ class Validator:
         if self.typed("config_version", version, int) and version != 1:
             self.error("config_version", f"version {version} is not supported (this gateway reads version 1)")
         config = GatewayConfig()
+        if isinstance(data.get("mcp_servers"), dict):
+            self.file_mcp_servers = {str(name) for name in data["mcp_servers"]}
         config.gateway = self.gateway(self.mapping("gateway", data.get("gateway")))
         provider = self.mapping("provider", data.get("provider"))
         self.unknown_keys("provider", provider, list(schema.PROVIDER_KEYS))
@@ -119,6 +132,7 @@ class Validator:
             item = self.schedule(join_path("schedules", name), name, entry, agent_states, channel_names)
             if item:
                 config.schedules[name] = item
+        config.mcp_servers = validate_mcp_servers(self, data.get("mcp_servers"))
         guardrails = self.mapping("guardrails", data.get("guardrails"))
         self.unknown_keys("guardrails", guardrails, ["registry"])
         for name, entry in self.mapping("guardrails.registry", guardrails.get("registry")).items():
@@ -200,7 +214,7 @@ class Validator:
                     tool_path = f"{key_path}[{index}]"
                     if not isinstance(tool, str):
                         self.error(tool_path, f"must be a tool name, got {tool!r}")
-                    elif not is_known_tool(tool):
+                    elif not is_known_tool(tool) and tool not in self.mcp_server_names():
                         # Looked up in the registry only: a tool list is data, nothing it names is imported.
                         known = registered_tool_names()
                         hint = did_you_mean(tool, known) or f" (registered tools: {', '.join(known)})"

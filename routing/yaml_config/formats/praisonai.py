@@ -59,6 +59,14 @@ IGNORED_GATEWAY = {
 }
 IGNORED_SESSION = ("persist", "persist_path", "store", "resume_window", "max_inbox", "metadata")
 IGNORED_SCHEDULE = {"pre_run": "schedules have no shell go/no-go gate"}
+IGNORED_HOOK = {
+    "metadata": "hook metadata is not passed to the agent",
+    "timestamp_header": "signatures are plain hmac_hex over the body",
+    "signature_tolerance_seconds": "signatures are plain hmac_hex over the body",
+    "events": "every delivery runs the hook (no event filter)",
+    "event_header": "every delivery runs the hook (no event filter)",
+    "coalesce": "each delivery runs on its own (no burst coalescing)",
+}
 # PraisonAI's web-search tools are our search_web; its other bundled tools have no counterpart here.
 SEARCH_TOOLS = (
     "internet_search",
@@ -175,6 +183,8 @@ class _Translation:
         self.channels()
         self.auto_enable()
         self.schedules()
+        self.hooks()
+        self.mcp_servers()
         for key in ("hooks", "mcp_servers"):
             if key in data and key not in schema.TOP_LEVEL_KEYS:
                 del data[key]
@@ -392,3 +402,49 @@ class _Translation:
             # PraisonAI's schedule delivers to a platform; here to an instance: the platform's only instance.
             if isinstance(target, str) and target not in channels and len(by_platform.get(target, [])) == 1:
                 holder["channel"] = by_platform[target][0]
+
+    def hooks(self) -> None:
+        """PraisonAI's hook entries: what ours implements passes on; a signature we cannot check disables the hook."""
+        hooks = self.data.get("hooks")
+        if not isinstance(hooks, list) or "hooks" not in schema.TOP_LEVEL_KEYS:
+            return
+        from routing.hooks.config import HOOK_KEYS
+
+        agents = self.data.get("agents") or {}
+        default = next(iter(agents), None)
+        for index, entry in enumerate(hooks):
+            if not isinstance(entry, dict):
+                continue
+            path = f"hooks[{index}]"
+            action = entry.pop("action", "agent")
+            if action not in (None, "agent"):
+                self.note(join_path(path, "action"), f"{action!r} runs the agent here (the only hook action)")
+            if not entry.get("agent") and default:
+                entry["agent"] = default
+                self.note(join_path(path, "agent"), f"not given: the first agent, '{default}', answers")
+            scheme = entry.pop("signature_scheme", "hmac_hex")
+            algo = entry.pop("signature_algo", "sha256")
+            if entry.get("secret") and (scheme not in (None, "hmac_hex") or algo not in (None, "sha256")):
+                entry["enabled"] = False
+                self.note(
+                    path, f"imported disabled: signature {scheme}/{algo} cannot be verified here (hmac_hex/sha256)"
+                )
+            for key in [key for key in entry if key not in HOOK_KEYS]:
+                if key in IGNORED_HOOK or not _near_miss(key, HOOK_KEYS):
+                    self.ignored(join_path(path, key), IGNORED_HOOK.get(key, "not a hook option here"))
+                    del entry[key]
+
+    def mcp_servers(self) -> None:
+        """PraisonAI passes extra keys to its MCP client; ours takes command/args/env or url/headers (+ timeout)."""
+        servers = self.data.get("mcp_servers")
+        if not isinstance(servers, dict):
+            return
+        from routing.yaml_config.mcp_servers import SERVER_KEYS
+
+        for name, entry in servers.items():
+            if not isinstance(entry, dict):
+                continue
+            for key in [key for key in entry if key not in SERVER_KEYS]:
+                if not _near_miss(key, SERVER_KEYS):
+                    self.ignored(join_path("mcp_servers", name, key), "not an MCP server option here")
+                    del entry[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 from channels_app.platforms import get_platform
-from gatewaysite.secrets import referenced_variables, resolve_secret
+from gatewaysite.secrets import referenced_variables
 from routing.yaml_config.issues import ConfigIssue, join_path
 
 GROUP_PREFIX = "group:"
@@ -110,12 +110,6 @@ class ChannelTranslator:
         if value is None:
             return None
         if isinstance(value, str) and referenced_variables(value) and GROUP_PREFIX not in value:
-            if resolve_secret(value) is None:
-                self.note(
-                    path,
-                    f"environment variable {referenced_variables(value)[0]} is not set (kept as a "
-                    "reference; until it is set the list is empty)",
-                )
             return value.strip()
         return self.expand_groups(path, split_users(value))
 
