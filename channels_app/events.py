@@ -145,6 +145,12 @@ def publish(kind: EventType, **data: Any) -> None:
     transaction.on_commit(lambda: _publisher.submit(message), robust=True)
 
 
+def publish_now(kind: EventType, **data: Any) -> None:
+    """Publish at once, without waiting for a transaction: for async code (an event loop has no transaction to
+    wait for, and asking Django for one there is not allowed)."""
+    _publisher.submit(envelope(kind, data))
+
+
 def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Let the server tell the publisher which loop its consumers live on."""
     _publisher.bind(loop)

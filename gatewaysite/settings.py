@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from gatewaysite.env import database_from_url, env_bool, env_int, env_list, env_str
+from gatewaysite.env import database_from_url, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("GATEWAY_DATA_DIR", str(BASE_DIR / "data")))
@@ -214,6 +214,24 @@ GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
 # pause/resume/reconnect endpoints without a token (routing/serving/access.py).
 GATEWAY_LOOPBACK_TRUST = env_bool("GATEWAY_LOOPBACK_TRUST", True)
 GATEWAY_EXAMPLE_CONFIG = BASE_DIR / "examples" / "gateway.yaml"
+
+# Pipeline, delivery and schedules (routing/pipeline, routing/schedules; the table is in docs/architecture.md).
+# Every tunable is read here once; code reads settings.NAME at use time, so tests override with the settings fixture.
+GATEWAY_DISPATCH = env_str("GATEWAY_DISPATCH", "")  # embedded | celery | off; empty: celery when REDIS_URL is set
+GATEWAY_WORKERS = env_int("GATEWAY_WORKERS", 0)  # embedded worker threads; 0: chosen from the CPU count
+GATEWAY_QUEUE_BOUND = env_int("GATEWAY_QUEUE_BOUND", 10_000)
+GATEWAY_SWEEP_INTERVAL = env_float("GATEWAY_SWEEP_INTERVAL", 30.0)
+GATEWAY_EVENT_MAX_ATTEMPTS = env_int("GATEWAY_EVENT_MAX_ATTEMPTS", 5)
+GATEWAY_DELIVERY_MAX_ATTEMPTS = env_int("GATEWAY_DELIVERY_MAX_ATTEMPTS", 5)
+GATEWAY_RETRY_BASE = env_float("GATEWAY_RETRY_BASE", 1.0)
+GATEWAY_RETRY_AFTER_CAP = env_float("GATEWAY_RETRY_AFTER_CAP", 60.0)
+GATEWAY_ROUTE_CACHE_SECONDS = env_float("GATEWAY_ROUTE_CACHE_SECONDS", 2.0)
+GATEWAY_WS_AGENT_CACHE_TTL = env_float("GATEWAY_WS_AGENT_CACHE_TTL", 2.0)
+GATEWAY_SCHEDULER_TICK = env_float("GATEWAY_SCHEDULER_TICK", 1.0)
+GATEWAY_SCHEDULE_LATE_SECONDS = env_float("GATEWAY_SCHEDULE_LATE_SECONDS", 120.0)
+GATEWAY_SCHEDULE_RUN_LEASE = env_float("GATEWAY_SCHEDULE_RUN_LEASE", 600.0)
+GATEWAY_SCHEDULER_WORKERS = env_int("GATEWAY_SCHEDULER_WORKERS", 4)
+GATEWAY_SHUTDOWN_TIMEOUT = env_float("GATEWAY_SHUTDOWN_TIMEOUT", 10.0)
 
 # Agent runtime (agents_app.runtime, documented in docs/agents.md).
 GATEWAY_LLM_TIMEOUT = float(env_str("GATEWAY_LLM_TIMEOUT", "60"))

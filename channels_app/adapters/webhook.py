@@ -148,9 +148,14 @@ class WebhookAdapter(Adapter):
         return target
 
     def send(self, chunk: str, target: Target) -> Sent:
-        url = target.extra.get("callback_url") or ""
-        if not url:
-            return Sent(platform_message_id="", response={"delivered_in": "http_response"})
+        if "callback_url" in target.extra:  # a reply: where the inbound message asked (or the configured URL)
+            url = target.extra.get("callback_url") or ""
+            if not url:
+                return Sent(platform_message_id="", response={"delivered_in": "http_response"})
+        else:  # a message the gateway starts (a schedule): the configured callback URL, or nowhere to send it
+            url = self._callback_url(None)
+            if not url:
+                raise DeliveryError("webhook: no callback_url configured to send to", permanent=True)
         delivery_id = str(target.extra.get("delivery_id") or "")
         body = json.dumps(
             {

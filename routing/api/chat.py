@@ -1,8 +1,9 @@
-"""Talking to an agent over HTTP: a session of kind `api`, its history fed to the runtime, both turns recorded.
+"""The REST chat door: a session of kind `api`, answered through the turn service (routing.pipeline.turns).
 
 `chat_reply` answers in one piece; `chat_events` yields server-sent-event frames (the peer protocol's stream event
-names: token_stream, tool_call_stream, tool_result_stream, stream_end, stream_error) as the runtime produces them.
-History, the message cap and the one-run-per-conversation lock are the pipeline's own (routing.pipeline.sessions).
+names: token_stream, tool_call_stream, tool_result_stream, stream_end, stream_error) as the turn produces them.
+Session rules, history, remote agents, run recording and events are the turn service's; the one-run-per-conversation
+lock is the pipeline's own (routing.pipeline.sessions).
 """
 
 from __future__ import annotations
@@ -11,32 +12,18 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 from asgiref.sync import sync_to_async
-from django.utils import timezone
 
 from agents_app.models import Agent
-from agents_app.runtime import (
-    AgentError,
-    AgentReply,
-    ChatTurn,
-    Final,
-    TextDelta,
-    ToolFinished,
-    ToolStarted,
-    run_agent,
-    stream_agent,
-)
-from channels_app.models import GatewaySettings
+from agents_app.runtime import AgentError, AgentReply
 from routing.models import Session
-from routing.pipeline import sessions
+from routing.pipeline import sessions, turns
+from routing.pipeline.sessions import SessionRefused, SessionSpec
 
 SESSION_PREFIX = "api:"
 
-
-class UnknownSession(Exception):
-    """The session id names no open API session of this agent (or it expired)."""
+UnknownSession = SessionRefused  # the name the views use: the session id names no open API session of this agent
 
 
 class SessionBusy(Exception):
@@ -45,38 +32,18 @@ class SessionBusy(Exception):
 
 @dataclass
 class ChatContext:
-    """What one turn needs: the agent, its session and the history before this message."""
+    """What one turn needs: the agent and its session."""
 
     agent: Agent
     session: Session
-    history: list[ChatTurn]
 
 
 def open_session(agent: Agent, session_id: str | None) -> ChatContext:
-    """The session to talk in (a new one when `session_id` is empty) and its capped history, oldest first.
-
-    A session idle for longer than the gateway's session_timeout is closed, like a channel conversation.
-    """
-    if session_id:
-        session = Session.objects.filter(key=session_id, kind=Session.Kind.API, closed_at__isnull=True).first()
-        if session is None or (session.agent_id and session.agent_id != agent.pk):
-            raise UnknownSession(f"unknown session '{session_id}' for agent '{agent.name}'")
-        idle_limit = timezone.now() - timedelta(seconds=GatewaySettings.load().session_timeout)
-        if session.last_activity_at < idle_limit:
-            Session.objects.filter(pk=session.pk).update(closed_at=timezone.now())
-            raise UnknownSession(f"session '{session_id}' expired after the gateway's session_timeout")
-    else:
-        session = Session.objects.create(key=f"{SESSION_PREFIX}{uuid.uuid4().hex}", kind=Session.Kind.API, agent=agent)
-    return ChatContext(agent=agent, session=session, history=sessions.history(session))
-
-
-def record_turn(session: Session, message: str, reply: AgentReply | None, error: str = "") -> None:
-    """Append the user's message and the answer (or the error, as a system turn) to the session."""
-    if reply is not None:
-        answer = ("assistant", reply.text, {"model": reply.model, "provider": reply.provider, "channel": "api"})
-    else:
-        answer = ("system", error, {"error": True, "channel": "api"})
-    sessions.append_turns(session, [("user", message, {"channel": "api"}), answer])
+    """The session to talk in: a new one when `session_id` is empty, else the client's own (refused when unknown,
+    another agent's, or idle for longer than the gateway's session_timeout)."""
+    key = session_id or f"{SESSION_PREFIX}{uuid.uuid4().hex}"
+    spec = SessionSpec(key=key, kind=Session.Kind.API, named_by_client=bool(session_id))
+    return ChatContext(agent=agent, session=sessions.open_session(spec, agent))
 
 
 class TurnLock:
@@ -98,15 +65,14 @@ class TurnLock:
             self._context.__exit__(None, None, None)
 
 
+def _context(ctx: ChatContext) -> dict[str, str]:
+    return {"session_id": ctx.session.key}
+
+
 async def chat_reply(ctx: ChatContext, message: str) -> AgentReply:
     """One turn, answered in one piece; the turn is recorded even when the agent fails. The caller holds the lock."""
-    try:
-        reply = await run_agent(ctx.agent, ctx.history, message, {"session_id": ctx.session.key, "channel": "api"})
-    except AgentError as exc:
-        await sync_to_async(record_turn)(ctx.session, message, None, str(exc))
-        raise
-    await sync_to_async(record_turn)(ctx.session, message, reply)
-    return reply
+    outcome = await turns.run("api", ctx.agent, message, ctx.session, context=_context(ctx))
+    return outcome.reply
 
 
 def sse(event: str, data: dict) -> str:
@@ -119,35 +85,26 @@ async def chat_events(ctx: ChatContext, message: str, lock: TurnLock) -> AsyncIt
 
     `lock` is already held; it is released when the stream ends, however it ends (a client that disconnects too).
     """
-    session_id = ctx.session.key
     try:
-        async for frame in _turn_events(ctx, message, session_id):
+        async for frame in _turn_events(ctx, message):
             yield frame
     finally:
         await sync_to_async(lock.release)()
 
 
-async def _turn_events(ctx: ChatContext, message: str, session_id: str) -> AsyncIterator[str]:
+async def _turn_events(ctx: ChatContext, message: str) -> AsyncIterator[str]:
+    session_id = ctx.session.key
     yield sse("session", {"session_id": session_id, "agent": ctx.agent.name})
+    turn = await sync_to_async(turns.prepare)("api", ctx.agent, message, ctx.session, context=_context(ctx))
     try:
-        async for event in stream_agent(ctx.agent, ctx.history, message, {"session_id": session_id, "channel": "api"}):
-            if isinstance(event, TextDelta):
-                yield sse("token_stream", {"content": event.text, "session_id": session_id})
-            elif isinstance(event, ToolStarted):
-                yield sse("tool_call_stream", {"name": event.name, "arguments": event.arguments})
-            elif isinstance(event, ToolFinished):
-                yield sse("tool_result_stream", {"name": event.name, "result": event.result, "error": event.error})
-            elif isinstance(event, Final):
-                await sync_to_async(record_turn)(ctx.session, message, event.reply)
-                yield sse(
-                    "stream_end",
-                    {
-                        "session_id": session_id,
-                        "reply": event.reply.text,
-                        "agent": ctx.agent.name,
-                        "model": event.reply.model,
-                    },
-                )
+        async for item in turns.stream(turn):
+            if isinstance(item, AgentReply):
+                await sync_to_async(turns.record)(turn, item)
+                data = {"session_id": session_id, "reply": item.text, "agent": ctx.agent.name, "model": item.model}
+                yield sse("stream_end", data)
+            else:
+                kind, data = item
+                yield sse(kind, {**data, "session_id": session_id})
     except AgentError as exc:
-        await sync_to_async(record_turn)(ctx.session, message, None, str(exc))
+        await sync_to_async(turns.record)(turn, None, error=str(exc))
         yield sse("stream_error", {"session_id": session_id, "code": exc.reason, "message": str(exc)})

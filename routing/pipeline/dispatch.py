@@ -8,7 +8,6 @@ is set, else `embedded`. The same `routing.pipeline.worker.process_event` runs e
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,19 +17,8 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 
-def setting(name: str, default: float) -> float:
-    """A numeric gateway knob from settings, else the environment, else `default`."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    try:
-        return float(value) if value is not None else default
-    except (TypeError, ValueError):
-        return default
-
-
 def mode() -> str:
-    chosen = getattr(settings, "GATEWAY_DISPATCH", None) or os.environ.get("GATEWAY_DISPATCH", "")
+    chosen = settings.GATEWAY_DISPATCH
     if chosen:
         return chosen
     return "celery" if getattr(settings, "REDIS_URL", "") else "embedded"
@@ -114,10 +102,10 @@ def embedded() -> EmbeddedDispatcher:
             # SQLite has one writer: more threads only queue on its lock and slow the acks down (bench/).
             default_workers = 2 if connection.vendor == "sqlite" else 8
             _embedded = EmbeddedDispatcher(
-                workers=int(setting("GATEWAY_WORKERS", default_workers)),
-                queue_bound=int(setting("GATEWAY_QUEUE_BOUND", 10_000)),
+                workers=int(settings.GATEWAY_WORKERS or default_workers),
+                queue_bound=int(settings.GATEWAY_QUEUE_BOUND),
             )
-            interval = setting("GATEWAY_SWEEP_INTERVAL", 30.0)
+            interval = float(settings.GATEWAY_SWEEP_INTERVAL)
             if interval > 0:
                 _embedded.start_sweeper(interval)
         return _embedded

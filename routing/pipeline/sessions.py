@@ -1,4 +1,4 @@
-"""Conversation sessions for channel messages: `(instance, chat, thread)` → Session, with TTL, message cap and
+"""Conversation sessions of every door: open (with the idle rule), history, append with the message cap, and
 one-run-at-a-time per conversation across processes.
 
 The per-conversation lock is a PostgreSQL advisory lock (tied to the connection, so a killed worker releases
@@ -11,7 +11,9 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -56,36 +58,85 @@ def conversation_lock(key: str) -> Iterator[bool]:
             lock.release()
 
 
+class SessionRefused(Exception):
+    """The session a client named is unknown, belongs to another agent, or expired (REST chat answers 404)."""
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """Where a door's conversation lives: its Session key and what a new one is created with.
+
+    `named_by_client`: the key came from a client (REST chat) — an unknown, foreign or expired session is refused
+    instead of silently started afresh, so the client learns its history is gone.
+    """
+
+    key: str
+    kind: str
+    instance: ChannelInstance | None = None
+    chat_id: str = ""
+    thread_id: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    named_by_client: bool = False
+
+
 def _archived_key(key: str, pk: int) -> str:
     suffix = f"~closed-{pk}"
     return key[: 255 - len(suffix)] + suffix
 
 
-def session_for(instance: ChannelInstance, conversation_key: str, chat_id: str, thread_id: str) -> Session:
-    """The live session of a conversation; one idle longer than session_timeout is closed and a new one starts.
-
-    Called with the conversation lock held, so two workers never create or close the same session at once.
-    """
-    config = lookups.gateway_settings()
+def open_session(spec: SessionSpec, agent: Agent | None) -> Session:
+    """The live session of `spec.key`; one idle longer than session_timeout is archived (kept, visible in the admin,
+    under another key) and a fresh one starts — or, for a client-named session, refused."""
     now = timezone.now()
-    session = Session.objects.filter(key=conversation_key).first()
-    if session is not None and (
-        session.closed_at or session.last_activity_at < now - timedelta(seconds=config.session_timeout)
-    ):
-        # TTL eviction: keep the old transcript (visible in the admin) under an archived key.
-        Session.objects.filter(pk=session.pk).update(key=_archived_key(conversation_key, session.pk), closed_at=now)
+    session = Session.objects.filter(key=spec.key).first()
+    if spec.named_by_client:
+        if session is None or session.closed_at or session.kind != spec.kind:
+            raise SessionRefused(f"unknown session '{spec.key}' for agent '{agent.name if agent else ''}'")
+        if agent is not None and session.agent_id and session.agent_id != agent.pk:
+            raise SessionRefused(f"unknown session '{spec.key}' for agent '{agent.name}'")
+    if session is not None and _expired(session, now):
+        if spec.named_by_client:
+            Session.objects.filter(pk=session.pk).update(closed_at=now)
+            raise SessionRefused(f"session '{spec.key}' expired after the gateway's session_timeout")
+        Session.objects.filter(pk=session.pk).update(key=_archived_key(spec.key, session.pk), closed_at=now)
         session = None
     if session is None:
         session, _ = Session.objects.get_or_create(
-            key=conversation_key,
-            defaults={"kind": Session.Kind.CHANNEL, "instance": instance, "chat_id": chat_id, "thread_id": thread_id},
+            key=spec.key,
+            defaults={
+                "kind": spec.kind,
+                "instance": spec.instance,
+                "chat_id": spec.chat_id,
+                "thread_id": spec.thread_id,
+                "agent": agent,
+                "metadata": spec.metadata,
+            },
         )
     return session
 
 
-def history(session: Session) -> list[ChatTurn]:
-    """The session's turns, oldest first, at most session_max_messages."""
-    cap = lookups.gateway_settings().session_max_messages
+def _expired(session: Session, now: datetime) -> bool:
+    timeout = lookups.gateway_settings().session_timeout
+    return bool(session.closed_at) or (bool(timeout) and session.last_activity_at < now - timedelta(seconds=timeout))
+
+
+def session_for(instance: ChannelInstance, conversation_key: str, chat_id: str, thread_id: str) -> Session:
+    """The live session of a channel conversation (see open_session for the idle rule).
+
+    Called with the conversation lock held, so two workers never create or close the same session at once.
+    """
+    spec = SessionSpec(
+        key=conversation_key, kind=Session.Kind.CHANNEL, instance=instance, chat_id=chat_id, thread_id=thread_id
+    )
+    return open_session(spec, None)
+
+
+def history(session: Session, *, cap: int | None = None) -> list[ChatTurn]:
+    """The session's turns, oldest first, at most `cap` (default: session_max_messages)."""
+    if cap is None:
+        cap = lookups.gateway_settings().session_max_messages
+    if not cap or session.pk is None:
+        return []
     rows = list(
         SessionMessage.objects.filter(session=session, role__in=("user", "assistant"))
         .order_by("-seq")
@@ -94,10 +145,14 @@ def history(session: Session) -> list[ChatTurn]:
     return [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
 
 
-def append_turns(session: Session, turns: list[tuple[str, str, dict]], *, agent: Agent | None = None) -> None:
-    """Add turns (role, content, metadata) in order and drop the oldest beyond session_max_messages; `agent`
-    (when given and saved) becomes the session's agent in the same write as its last activity."""
-    cap = lookups.gateway_settings().session_max_messages
+def append_turns(
+    session: Session, turns: list[tuple[str, str, dict]], *, agent: Agent | None = None, cap: int | None = None
+) -> None:
+    """Add turns (role, content, metadata) in order and drop the oldest beyond `cap` (default:
+    session_max_messages); `agent` (when given and saved) becomes the session's agent in the same write as its last
+    activity."""
+    if cap is None:
+        cap = lookups.gateway_settings().session_max_messages
     # No savepoint inside a caller's transaction (the pipeline's): a failure here fails the caller's write anyway.
     with transaction.atomic(savepoint=False):
         last = SessionMessage.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0
@@ -106,7 +161,7 @@ def append_turns(session: Session, turns: list[tuple[str, str, dict]], *, agent:
             for index, (role, content, metadata) in enumerate(turns, start=1)
         )
         newest = last + len(turns)
-        if newest > cap:
+        if cap and newest > cap:
             SessionMessage.objects.filter(session=session, seq__lte=newest - cap).delete()
         changes: dict[str, object] = {"last_activity_at": timezone.now()}
         if agent is not None and agent.pk and session.agent_id != agent.pk:

@@ -13,22 +13,21 @@ send idempotency key, PLATFORMS.md §2.5).
 from __future__ import annotations
 
 import logging
-import random
-import time
 from datetime import timedelta
-from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from agents_app.runtime import AgentError
-from channels_app.adapters import Adapter, DeliveryError, InboundMessage, NotConfigured, Target, get_adapter
+from channels_app import reactions
+from channels_app.adapters import Adapter, InboundMessage, Target, get_adapter
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
-from routing.pipeline import agent_loop, dispatch, sessions
-from routing.pipeline.websocket import run_agent_or_remote
+from routing.commands import turn_hooks
+from routing.pipeline import agent_loop, delivery, dispatch, sessions, turns
 from routing.resolver import resolve_agent
 
 logger = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def process_event(event_id: int) -> None:
 
 
 def _max_event_attempts() -> int:
-    return int(dispatch.setting("GATEWAY_EVENT_MAX_ATTEMPTS", 5))
+    return int(settings.GATEWAY_EVENT_MAX_ATTEMPTS)
 
 
 def _finish(event: InboundEvent, status: str, error: str = "") -> None:
@@ -116,6 +115,10 @@ def _process(event: InboundEvent) -> None:
         _finish(event, InboundEvent.Status.FAILED, f"no adapter for platform '{instance.platform}'")
         return
     message = _message(event)
+    options = instance.options or {}
+    # ack_emoji while the agent works (a resumed event already had its chance); replaced once the answer is sent.
+    acked = "" if event.reply else reactions.ack_start(adapter, message, options)
+    ok = False
     try:
         rows: list[OutboundMessage] | None = None
         if not event.reply:
@@ -128,6 +131,8 @@ def _process(event: InboundEvent) -> None:
         logger.exception("inbound event %s failed", event.pk)
         _finish(event, InboundEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
         return
+    finally:
+        reactions.ack_finish(adapter, message, options, acked, delivered=ok)
     _finish(event, InboundEvent.Status.DONE if ok else InboundEvent.Status.FAILED, "" if ok else "delivery failed")
 
 
@@ -137,85 +142,87 @@ def _answer(
     """Route, run the agent, and store its answer with the chunks to send (returned, so delivery need not read
     them back); None when the event failed."""
     route = resolve_agent(instance, event.context or message.context)
+    agent = turn_hooks.agent_for(instance, message, route.agent)
     session = sessions.session_for(instance, event.conversation_key, event.chat_id, event.thread_id)
-    publish(
-        EventType.SESSION_RESOLVED,
-        instance=instance.name,
-        event_id=event.pk,
-        session=session.key,
-        agent=route.agent.name,
-        route=route.source,
+    canned = turn_hooks.canned_reply(event, instance, message, session)
+    if canned is not None:  # a feedback notice or a session command's confirmation: no agent runs
+        with transaction.atomic():
+            return _store_reply(event, instance, adapter, message, canned)
+    turn = turns.prepare(
+        "channel",
+        agent,
+        message.text,
+        session,
+        context={
+            "instance": instance.name,
+            "platform": instance.platform,
+            "inbound_event": event.pk,
+            "sender": message.sender_id,
+        },
+        events={"instance": instance.name, "event_id": event.pk, "route": route.source},
     )
-    adapter.typing(adapter.target_for(message))
-    publish(EventType.AGENT_STARTED, instance=instance.name, event_id=event.pk, agent=route.agent.name)
-    context: dict[str, Any] = {
-        "source": "channel",
-        "instance": instance.name,
-        "platform": instance.platform,
-        "session": session.key,
-        "inbound_event": event.pk,
-        "sender": message.sender_id,
-        "route": route.source,  # which rule matched, recorded with the run for the trace page
-    }
+    target = adapter.target_for(message)
+    activity = turn_hooks.activity_for(adapter, target, instance, agent)
+    adapter.typing(target)
     yield_to_acks()
     try:
-        reply = agent_loop.run(run_agent_or_remote, route.agent, sessions.history(session), message.text, context)
+        reply = agent_loop.run(turns.answer, turn, on_event=activity.on_event if activity else None)
     except AgentError as exc:
-        publish(EventType.AGENT_FAILED, instance=instance.name, event_id=event.pk, error=str(exc))
-        _finish(event, InboundEvent.Status.FAILED, f"agent: {exc}")
-        return None
+        if activity:
+            activity.done()
+        note = turn_hooks.failure_text(event, str(exc))
+        if note is None:
+            _finish(event, InboundEvent.Status.FAILED, f"agent: {exc}")
+            return None
+        with transaction.atomic():
+            return _store_reply(event, instance, adapter, message, note)
+    if activity:
+        activity.done()  # the status line goes before the answer arrives
     text = (reply.text or "").strip()
     if not text:
-        _finish(event, InboundEvent.Status.FAILED, f"agent '{route.agent.name}' returned an empty answer")
+        _finish(event, InboundEvent.Status.FAILED, f"agent '{agent.name}' returned an empty answer")
         return None
-    chunks = adapter.split(text)
-    target = adapter.target_for(message)
+    reply.text = text
     with transaction.atomic():
-        sessions.append_turns(
-            session,
-            [
-                ("user", message.text, {"inbound_event": event.pk, "sender": message.sender_id}),
-                ("assistant", text, {"inbound_event": event.pk, "agent": route.agent.name, "model": reply.model}),
-            ],
-            agent=route.agent,
+        turns.record(
+            turn,
+            reply,
+            user_meta={"inbound_event": event.pk, "sender": message.sender_id},
+            reply_meta={"inbound_event": event.pk},
         )
-        InboundEvent.objects.filter(pk=event.pk).update(reply=text)
-        rows = OutboundMessage.objects.bulk_create(
-            OutboundMessage(
-                instance=instance,
-                inbound=event,
-                idempotency_key=f"reply:{event.pk}:{seq}",
-                chat_id=target.chat_id,
-                thread_id=target.thread_id,
-                text=chunk,
-                seq=seq,
-            )
-            for seq, chunk in enumerate(chunks)
+        return _store_reply(event, instance, adapter, message, turn_hooks.result_text(event, text) or "", text)
+
+
+def _store_reply(
+    event: InboundEvent,
+    instance: ChannelInstance,
+    adapter: Adapter,
+    message: InboundMessage,
+    text: str,
+    answer: str | None = None,
+) -> list[OutboundMessage]:
+    """Store the reply (`answer`, default `text`) and the chunks of `text` to send ('' sends nothing); call inside
+    the caller's transaction."""
+    answer = text if answer is None else answer
+    target = adapter.target_for(message)
+    chunks = adapter.split(text) if text else []
+    InboundEvent.objects.filter(pk=event.pk).update(reply=answer)
+    rows = OutboundMessage.objects.bulk_create(
+        OutboundMessage(
+            instance=instance,
+            inbound=event,
+            idempotency_key=f"reply:{event.pk}:{seq}",
+            chat_id=target.chat_id,
+            thread_id=target.thread_id,
+            text=chunk,
+            seq=seq,
         )
-    event.reply = text
-    publish(
-        EventType.AGENT_FINISHED,
-        instance=instance.name,
-        event_id=event.pk,
-        agent=route.agent.name,
-        model=reply.model,
-        chunks=len(chunks),
+        for seq, chunk in enumerate(chunks)
     )
+    event.reply = answer
     if any(row.pk is None for row in rows):  # a backend that cannot return primary keys from a bulk insert
         return list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
     return rows
-
-
-def _backoff(attempt: int, retry_after: float | None) -> float:
-    cap = dispatch.setting("GATEWAY_RETRY_AFTER_CAP", 60.0)
-    if retry_after is not None:
-        return min(retry_after, cap)  # honour 429 Retry-After / retry_after (bounded)
-    base = dispatch.setting("GATEWAY_RETRY_BASE", 1.0)
-    return min(cap, base * (2 ** (attempt - 1))) * random.uniform(0.5, 1.0)
-
-
-def _record_permanent(instance: ChannelInstance, error: str) -> None:
-    ChannelInstance.objects.filter(pk=instance.pk).update(last_error=error[:2000], last_error_at=timezone.now())
 
 
 def _deliver(
@@ -225,58 +232,35 @@ def _deliver(
     message: InboundMessage,
     rows: list[OutboundMessage] | None = None,
 ) -> bool:
-    """Send the event's pending chunks in order (`rows` when just stored, else read back: a resumed event);
-    True when all of them went out."""
+    """Send the event's pending chunks in order through the one delivery path (`rows` when just stored, else read
+    back: a resumed event); True when all of them went out."""
     if rows is None:
         rows = list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
-    max_attempts = int(dispatch.setting("GATEWAY_DELIVERY_MAX_ATTEMPTS", 5))
+    if _caller_is_waiting(event, message):
+        # The caller asked for the reply in its HTTP response (generic webhook `wait`) and is still waiting: the
+        # webhook view returns these chunks; sending them to the callback as well would deliver the reply twice.
+        for row in rows:
+            if row.status == OutboundMessage.Status.PENDING:
+                delivery.mark_sent(row, delivery.IN_HTTP_RESPONSE)
+        return True
     base = adapter.target_for(message)
-    for row in rows:
-        if row.status == OutboundMessage.Status.SENT:
-            continue
-        if row.status == OutboundMessage.Status.FAILED:
-            return False
-        target = Target(
+
+    def target_for(row: OutboundMessage) -> Target:
+        return Target(
             chat_id=row.chat_id,
             thread_id=row.thread_id,
             reply_to=base.reply_to if row.seq == 0 else "",  # only the first chunk quotes the question
             extra={**base.extra, "delivery_id": row.idempotency_key, "context": message.context},
         )
-        attempts = row.attempts
-        while True:
-            attempts += 1
-            # Recorded before the send: an attempt that crashes is still counted.
-            OutboundMessage.objects.filter(pk=row.pk).update(attempts=attempts)
-            try:
-                sent = adapter.send(row.text, target)
-            except (DeliveryError, NotConfigured) as exc:
-                permanent = getattr(exc, "permanent", True)
-                error = str(exc)
-                if permanent or attempts >= max_attempts:
-                    OutboundMessage.objects.filter(pk=row.pk).update(status=OutboundMessage.Status.FAILED, error=error)
-                    _record_permanent(instance, error)
-                    publish(EventType.OUTBOUND_FAILED, instance=instance.name, event_id=event.pk, error=error)
-                    OutboundMessage.objects.filter(inbound=event, seq__gt=row.seq).update(
-                        status=OutboundMessage.Status.FAILED, error="an earlier chunk failed"
-                    )
-                    return False
-                delay = _backoff(attempts, getattr(exc, "retry_after", None))
-                OutboundMessage.objects.filter(pk=row.pk).update(error=error)
-                publish(EventType.OUTBOUND_RETRY, instance=instance.name, event_id=event.pk, error=error, delay=delay)
-                time.sleep(delay)
-                continue
-            OutboundMessage.objects.filter(pk=row.pk).update(
-                status=OutboundMessage.Status.SENT,
-                platform_message_id=sent.platform_message_id[:255],
-                sent_at=timezone.now(),
-                error="",
-            )
-            publish(
-                EventType.OUTBOUND_SENT,
-                instance=instance.name,
-                event_id=event.pk,
-                seq=row.seq,
-                platform_message_id=sent.platform_message_id,
-            )
-            break
-    return True
+
+    return delivery.send_rows(instance, adapter, rows, target_for, events={"event_id": event.pk})
+
+
+def _caller_is_waiting(event: InboundEvent, message: InboundMessage) -> bool:
+    """Whether the request that brought `message` still waits for its reply: it asked to (`reply.wait` seconds) and
+    that time has not run out, with a margin so the view's last look cannot miss chunks marked just before it."""
+    wait = float((message.reply or {}).get("wait") or 0)
+    if wait <= 0:
+        return False
+    margin = min(1.0, wait / 2)
+    return timezone.now() < event.received_at + timedelta(seconds=wait - margin)

@@ -18,11 +18,12 @@ from asgiref.sync import async_to_sync
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents_app.runtime import AgentError, ChatTurn, run_agent
-from channels_app.models import GatewaySettings
-from routing.models import Schedule, ScheduleRun, Session, SessionMessage
+from agents_app.runtime import AgentError
+from routing.models import Schedule, ScheduleRun, Session
+from routing.pipeline import turns
+from routing.pipeline.delivery import DeliveryFailed, deliver_text
+from routing.pipeline.sessions import SessionSpec
 from routing.schedules import config
-from routing.schedules.delivery import ScheduleDeliveryError, deliver_text
 from routing.schedules.due import latest_due
 from routing.schedules.expressions import AtExpression, EveryExpression, ScheduleExpressionError, parse_expression
 
@@ -100,57 +101,34 @@ def schedule_run_now(schedule: Schedule) -> ScheduleRun:
     return schedule_run_execute(run)
 
 
-def _session_for(schedule: Schedule) -> Session:
-    """The schedule's own conversation, never shared with a chat on the same channel."""
-    session, _ = Session.objects.get_or_create(
-        key=f"schedule:{schedule.pk}",
-        defaults={
-            "kind": Session.Kind.SCHEDULE,
-            "instance": schedule.instance,
-            "chat_id": schedule.channel_id,
-            "thread_id": schedule.thread_id,
-            "agent": schedule.agent,
-        },
-    )
-    return session
-
-
-def _history(session: Session) -> list[ChatTurn]:
-    cap = GatewaySettings.load().session_max_messages
-    turns = list(
-        session.messages.filter(role__in=[SessionMessage.Role.USER, SessionMessage.Role.ASSISTANT]).order_by("-seq")[
-            :cap
-        ]
-    )
-    return [ChatTurn(role=turn.role, content=turn.content) for turn in reversed(turns)]
-
-
-def _append(session: Session, role: str, content: str, run: ScheduleRun) -> None:
-    last = session.messages.order_by("-seq").values_list("seq", flat=True).first() or 0
-    SessionMessage.objects.create(
-        session=session, seq=last + 1, role=role, content=content, metadata={"schedule_run": run.pk}
-    )
-    Session.objects.filter(pk=session.pk).update(last_activity_at=timezone.now())
-
-
 def schedule_run_execute(run: ScheduleRun) -> ScheduleRun:
     """Run the agent (unless a resumed run already has its reply) and deliver; the run records the outcome."""
     schedule = Schedule.objects.select_related("agent", "instance").get(pk=run.schedule_id)
     try:
         if not schedule.agent.enabled:
             raise AgentError(f"agent '{schedule.agent.name}' is disabled")
-        session = _session_for(schedule)
         if not run.reply:
-            history = _history(session)
-            reply = async_to_sync(run_agent)(
-                schedule.agent, history, schedule.message, {"schedule": schedule.name, "session": session.key}
+            # The schedule's own conversation, never shared with a chat on the same channel.
+            spec = SessionSpec(
+                key=f"schedule:{schedule.pk}",
+                kind=Session.Kind.SCHEDULE,
+                instance=schedule.instance,
+                chat_id=schedule.channel_id,
+                thread_id=schedule.thread_id,
             )
-            run.reply = reply.text
+            outcome = async_to_sync(turns.run)(
+                "schedule",
+                schedule.agent,
+                schedule.message,
+                spec,
+                context={"schedule": schedule.name, "schedule_run": run.pk},
+                record_errors=False,
+                reply_meta={"schedule_run": run.pk},
+            )
+            run.reply = outcome.reply.text
             ScheduleRun.objects.filter(pk=run.pk).update(reply=run.reply)
-            _append(session, SessionMessage.Role.USER, schedule.message, run)
-            _append(session, SessionMessage.Role.ASSISTANT, run.reply, run)
         deliver_text(schedule.instance, schedule.channel_id, schedule.thread_id, run.reply, f"schedule-run:{run.pk}")
-    except (AgentError, ScheduleDeliveryError) as exc:
+    except (AgentError, DeliveryFailed) as exc:
         return _finish(run, ScheduleRun.Status.FAILED, error=str(exc))
     except Exception as exc:  # the run must end recorded whatever broke; the traceback goes to the log
         log.exception("schedule %s run %s failed", schedule.name, run.pk)

@@ -1,22 +1,24 @@
 """`manage.py chat AGENT "message" [--session ID]`: talk to a configured agent from the terminal.
 
 Streams the reply as it is written and shows tool calls as they run; with --session the conversation keeps its
-history between invocations (a CLI session in the same tables as channel sessions, visible in the admin).
+history between invocations (a CLI session in the same tables as channel sessions, visible in the admin). The turn
+goes through the turn service like every door's: a registered remote agent answers, the run is recorded (door cli).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agents_app.models import Agent
-from agents_app.runtime import AgentError, AgentReply, ChatTurn, Final, TextDelta, ToolFinished, ToolStarted
-from agents_app.runtime import stream_agent as run_streaming
+from agents_app.runtime import AgentError
 from routing.models import Session
-from routing.pipeline.sessions import append_turns, history
+from routing.pipeline import turns
+from routing.pipeline.sessions import SessionSpec
 
 RESULT_PREVIEW = 200
 
@@ -34,46 +36,47 @@ class Command(BaseCommand):
         if agent is None:
             known = ", ".join(Agent.objects.values_list("name", flat=True)) or "none configured"
             raise CommandError(f"unknown agent {options['agent']!r} (agents: {known})")
-        session = _cli_session(options["session"], agent) if options["session"] else None
-        turns = history(session) if session else []
+        # Without --session the conversation is a one-off session of its own (recorded, like every door's turns).
+        key = options["session"] or uuid.uuid4().hex
+        spec = SessionSpec(key=f"cli:{key}", kind=Session.Kind.CLI)
+        printer = _Printer(self.stdout)
         try:
-            reply = asyncio.run(self._converse(agent, turns, options["message"], session))
+            outcome = asyncio.run(turns.run("cli", agent, options["message"], spec, on_event=printer))
         except AgentError as exc:
             raise CommandError(str(exc)) from exc
-        if session is not None:
-            source = {"source": "cli"}
-            append_turns(session, [("user", options["message"], source), ("assistant", reply.text, source)])
+        reply = outcome.reply
+        if printer.streamed and not printer.at_line_start:
+            self.stdout.write("")
+        elif not printer.streamed:
+            self.stdout.write(reply.text)  # a remote agent answers in one piece
         usage = reply.usage
         summary = f"[{reply.provider} {reply.model} · {usage.prompt_tokens}+{usage.completion_tokens} tokens"
         if reply.refused:
             summary += " · refused by a guardrail"
         self.stderr.write(summary + "]")
 
-    async def _converse(
-        self, agent: Agent, history: list[ChatTurn], message: str, session: Session | None
-    ) -> AgentReply:
-        context = {"source": "cli", "session": session.key if session else ""}
-        at_line_start = True
-        async for event in run_streaming(agent, history, message, context):
-            if isinstance(event, TextDelta):
-                self.stdout.write(event.text, ending="")
-                self.stdout.flush()
-                at_line_start = event.text.endswith("\n")
-            elif isinstance(event, ToolStarted):
-                prefix = "" if at_line_start else "\n"
-                self.stdout.write(f"{prefix}→ {event.name}({json.dumps(event.arguments, ensure_ascii=False)})")
-                at_line_start = True
-            elif isinstance(event, ToolFinished):
-                result = event.result if len(event.result) <= RESULT_PREVIEW else event.result[:RESULT_PREVIEW] + "…"
-                mark = "✗" if event.error else "←"
-                self.stdout.write(f"{mark} {event.name}: {result}")
-            elif isinstance(event, Final):
-                if not at_line_start or not event.reply.text:
-                    self.stdout.write("")
-                return event.reply
-        raise CommandError("the agent stream ended without a reply")  # pragma: no cover - stream always ends in Final
 
+class _Printer:
+    """Writes the turn's stream events to the terminal as they arrive: text as it is written, tool calls as they run."""
 
-def _cli_session(key: str, agent: Agent) -> Session:
-    session, _ = Session.objects.get_or_create(key=f"cli:{key}", defaults={"kind": Session.Kind.CLI, "agent": agent})
-    return session
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.at_line_start = True
+        self.streamed = False
+
+    async def __call__(self, kind: str, data: dict[str, Any]) -> None:
+        self.streamed = True
+        if kind == "token_stream":
+            text = data["delta"]
+            self.out.write(text, ending="")
+            self.out.flush()
+            self.at_line_start = text.endswith("\n")
+        elif kind == "tool_call_stream":
+            prefix = "" if self.at_line_start else "\n"
+            self.out.write(f"{prefix}→ {data['name']}({json.dumps(data['arguments'], ensure_ascii=False)})")
+            self.at_line_start = True
+        elif kind == "tool_result_stream":
+            result = str(data["result"])
+            result = result if len(result) <= RESULT_PREVIEW else result[:RESULT_PREVIEW] + "…"
+            mark = "✗" if data["error"] else "←"
+            self.out.write(f"{mark} {data['name']}: {result}")

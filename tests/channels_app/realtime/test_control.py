@@ -223,7 +223,7 @@ async def test_registering_an_unknown_agent_is_refused(gateway, connect):
 async def test_the_pipeline_drop_in_lets_a_remote_agent_answer_a_channel_message(gateway, connect):
     from agents_app.models import Agent
     from agents_app.runtime import ChatTurn
-    from routing.pipeline.websocket import run_agent_or_remote
+    from routing.pipeline.turns import run_agent_or_remote
 
     agent = await db_call(Agent.objects.get, name="helper")
     assert (await run_agent_or_remote(agent, [], "local first")).text == "local first"

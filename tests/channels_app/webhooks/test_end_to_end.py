@@ -264,3 +264,20 @@ def test_one_conversation_keeps_its_history_in_one_session(client, make_instance
         ("assistant", "third"),
     ]
     assert ChannelInstance.objects.get(pk=instance.pk).last_error == ""
+
+
+def test_a_waiting_caller_gets_the_reply_in_the_response_and_nothing_is_posted(
+    client, make_instance, fake_receiver, idle
+) -> None:
+    instance = make_instance("webhook", name="crm")
+    instance.credentials = {**instance.credentials, "callback_url": fake_receiver.url + "/hooks/agent-replies"}
+    instance.save()
+    payload = fixture("generic_webhook", "message_created__with_callback")
+    payload["reply"] = {"wait": 5}
+    body = body_of(payload)
+    response = post(client, instance.name, body, generic_headers(body))
+    assert response.status_code == 200
+    [reply] = response.json()["replies"]
+    assert reply["text"] == "Where is my order #5521?"
+    idle()
+    assert fake_receiver.received("/hooks/agent-replies") == [], "a reply returned in the response is not posted too"

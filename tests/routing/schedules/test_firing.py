@@ -27,7 +27,8 @@ def recorder():
 
 @pytest.fixture
 def make_schedule(recorder: PlatformRecorder, settings):
-    settings.GATEWAY_SCHEDULE_RETRY_CAP = 0.05
+    settings.GATEWAY_RETRY_AFTER_CAP = 0.05
+    settings.GATEWAY_RETRY_BASE = 0.01
 
     def make(expression: str = "every:60s", *, credentials: dict | None = None, **fields: object) -> Schedule:
         agent, _ = Agent.objects.get_or_create(name="reporter", defaults={"model": "echo"})
@@ -216,3 +217,36 @@ def test_the_beat_task_fires_through_the_same_service(make_schedule, recorder) -
     run = ScheduleRun.objects.get()
     assert execute_schedule_run.apply(args=[run.pk]).get() == "already finished"
     assert len(recorder.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_to_a_generic_webhook_instance_posts_to_its_callback_once(make_schedule) -> None:
+    from tests.fakes.fake_webhook_receiver import FakeWebhookReceiver
+
+    with FakeWebhookReceiver() as receiver:
+        instance = ChannelInstance.objects.create(
+            name="crm",
+            platform="webhook",
+            credentials={"secret": "s3cret", "callback_url": receiver.url + "/hooks/replies"},
+        )
+        schedule = make_schedule(name="to-crm", message="Weekly digest")
+        Schedule.objects.filter(pk=schedule.pk).update(instance=instance, channel_id="conv-1")
+        schedule.refresh_from_db()
+        run = schedule_run_now(schedule)
+        assert run.status == ScheduleRun.Status.SENT, run.error
+        [request] = receiver.received("/hooks/replies")
+        body = request.json
+        assert body["message"]["text"] == "Weekly digest" and body["conversation"] == {"external_id": "conv-1"}
+        assert request.header("webhook-signature").startswith("v1,")
+        assert OutboundMessage.objects.get(idempotency_key=f"schedule-run:{run.pk}:0").status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_to_a_webhook_instance_without_a_callback_url_fails_and_says_so(make_schedule) -> None:
+    instance = ChannelInstance.objects.create(name="crm", platform="webhook", credentials={"secret": "s3cret"})
+    schedule = make_schedule(name="to-nowhere")
+    Schedule.objects.filter(pk=schedule.pk).update(instance=instance, channel_id="conv-1")
+    schedule.refresh_from_db()
+    run = schedule_run_now(schedule)
+    assert run.status == ScheduleRun.Status.FAILED and "no callback_url" in run.error
+    assert "no callback_url" in ChannelInstance.objects.get(pk=instance.pk).last_error
