@@ -8,6 +8,7 @@ Best effort throughout: a failed status update never fails the turn.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
@@ -41,6 +42,11 @@ class ToolActivity:
                     self.adapter.typing(self.target)
             except (DeliveryError, NotConfigured) as exc:
                 logger.info("tool activity on %s not shown: %s", self.adapter.platform, exc)
+
+    async def on_event(self, kind: str, data: dict) -> None:
+        """The turn service's stream callback: a tool call shows (HTTP off the event loop)."""
+        if kind == "tool_call_stream":
+            await asyncio.to_thread(self.tool, str(data.get("name") or "a tool"))
 
     def done(self) -> None:
         """The answer is there: take the status line away."""

@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import admission, nul, ratelimit
+from channels_app.webhooks import admission, feedback, nul, ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,12 @@ def store(
                 logger.info("inbound %s on %s: NUL characters stripped", message.dedupe_key, instance.name)
             message.instance = original.instance = instance.name
             reason = ignore_reason(instance, message)
+            # A short notice instead of silence (rate limit, not allowed): the event then carries it as its reply.
+            notice = feedback.notice(instance, message, reason) if reason else ""
+            payload = _payload(message, stripped)
+            if notice:
+                payload["feedback"] = notice
+            ignored = bool(reason) and not notice
             try:
                 with transaction.atomic():
                     event = InboundEvent.objects.create(
@@ -102,15 +108,15 @@ def store(
                         dedupe_key=message.dedupe_key[:255],
                         message_key=message.message_key[:255],
                         event_type=event_type,
-                        payload=_payload(message, stripped),
-                        status=InboundEvent.Status.IGNORED if reason else InboundEvent.Status.RECEIVED,
+                        payload=payload,
+                        status=InboundEvent.Status.IGNORED if ignored else InboundEvent.Status.RECEIVED,
                         error=reason,
                         conversation_key=conversation_key(instance.name, message.chat_id, message.thread_id),
                         chat_id=message.chat_id[:255],
                         thread_id=message.thread_id[:255],
                         context=message.context,
                         sender_id=message.sender_id[:255],
-                        finished_at=timezone.now() if reason else None,
+                        finished_at=timezone.now() if ignored else None,
                     )
             except IntegrityError:
                 result.duplicates += 1
@@ -123,7 +129,7 @@ def store(
                 logger.warning("inbound %s on %s not storable: %s", message.dedupe_key, instance.name, exc)
                 continue
             data = {"instance": instance.name, "event_id": event.pk, "platform": instance.platform}
-            if reason:
+            if ignored:
                 result.ignored += 1
                 publish(EventType.INBOUND_IGNORED, reason=reason, **data)
             else:

@@ -55,3 +55,58 @@ def test_tool_activity_off_shows_nothing(make_instance, fake_slack) -> None:
     activity.tool("search_web")
     activity.done()
     assert fake_slack.requests == []
+
+
+@pytest.fixture
+def fake_openai():
+    from tests.fakes.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
+def tool_agent(echo_agent, fake_openai) -> None:
+    from tests.fakes.fake_openai import Reply
+
+    echo_agent.model, echo_agent.base_url, echo_agent.tools = "gpt-4o-mini", fake_openai.base_url, ["add"]
+    echo_agent.save()
+    fake_openai.script(Reply(tool_calls=[("add", {"a": 40, "b": 2})]), Reply(text="It is 42."))
+
+
+@pytest.mark.usefixtures("fast_pipeline")
+def test_a_slack_turn_with_a_tool_shows_it_then_deletes_it_before_the_answer(
+    client, make_instance, fake_slack, fake_openai, echo_agent, idle
+) -> None:
+    from tests.channels_app.support import body_of, django_headers, fixture, slack_headers
+
+    tool_agent(echo_agent, fake_openai)
+    instance = make_instance("slack", fake_slack.url)
+    body = body_of(fixture("slack", "message__im"))
+    client.post(
+        f"/webhooks/{instance.name}/", body, content_type="application/json", **django_headers(slack_headers(body))
+    )
+    idle()
+    calls = [(r.path, (r.json or {}).get("text")) for r in fake_slack.requests]
+    assert calls == [
+        ("/chat.postMessage", "_Using add…_"),
+        ("/chat.delete", None),
+        ("/chat.postMessage", "It is 42."),
+    ]
+
+
+@pytest.mark.usefixtures("fast_pipeline")
+def test_a_telegram_turn_with_a_tool_shows_it_then_deletes_it_before_the_answer(
+    client, make_instance, fake_telegram, fake_openai, echo_agent, idle
+) -> None:
+    from tests.channels_app.support import body_of, django_headers, fixture, telegram_headers
+
+    tool_agent(echo_agent, fake_openai)
+    instance = make_instance("telegram", fake_telegram.url)
+    body = body_of(fixture("telegram", "update__private_text"))
+    client.post(
+        f"/webhooks/{instance.name}/", body, content_type="application/json", **django_headers(telegram_headers())
+    )
+    idle()
+    methods = [r.path.rsplit("/", 1)[-1] for r in fake_telegram.requests if not r.path.endswith("sendChatAction")]
+    assert methods == ["sendMessage", "deleteMessage", "sendMessage"]
+    assert fake_telegram.requests[-1].json["text"] == "It is 42."

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from agents_app.models import Agent
 from channels_app.models import InboundEvent, OutboundMessage
 from tests.channels_app.support import django_headers, fixture, slack_headers
 from tests.fakes.fake_webhook_receiver import FakeWebhookReceiver
@@ -82,6 +83,18 @@ def test_ephemeral_answers_are_configurable_per_instance(client, make_instance, 
     idle()
     [answer] = response_url.received("/abcdef")
     assert answer.json["response_type"] == "ephemeral"
+
+
+def test_the_command_map_picks_the_agent(client, make_instance, response_url, idle) -> None:
+    Agent.objects.create(name="coordinator", model="echo", instructions="Coordinate.")
+    instance = make_instance("slack", response_url.url, slash_commands={"/budget-impact": "coordinator"})
+    post(client, instance.name, command_body(response_url))
+    idle()
+    assert len(response_url.received("/abcdef")) == 1
+    assert InboundEvent.objects.get().status == "done"
+    from agents_app.models import AgentRun
+
+    assert AgentRun.objects.get().agent_name == "coordinator"
 
 
 def test_a_response_url_outside_slack_is_never_called(client, make_instance, fake_slack, response_url, idle) -> None:
