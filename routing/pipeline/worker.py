@@ -158,6 +158,7 @@ def _answer(
             "platform": instance.platform,
             "inbound_event": event.pk,
             "sender": message.sender_id,
+            "route": route.source,  # which rule matched, recorded with the run for the trace page
         },
         events={"instance": instance.name, "event_id": event.pk, "route": route.source},
     )
