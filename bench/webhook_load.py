@@ -332,7 +332,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if text.startswith("load "):
             replies.setdefault(int(text.split()[1]), []).append(at)
     reply_latency = [min(times) - due[i] for i, times in replies.items() if i in due]
-    answered = max(1, len(replies))
+    answered = max(1, total if args.ack_only else len(replies))  # ack-only: CPU per acknowledged delivery
     last_reply = max((min(times) for times in replies.values()), default=0.0)
     first_due = min(due.values(), default=0.0)
     result: dict[str, Any] = {
