@@ -77,3 +77,20 @@ def test_allowed_channels_limits_the_chats_the_bot_answers_in() -> None:
     options = {"allowed_channels": ["C0SUPPORT1"]}
     assert refusal(options, "U1", chat_id="C0SUPPORT1") == ""
     assert refusal(options, "U1", chat_id="C0RANDOM99") == "chat not in allowed_channels"
+
+
+def test_the_email_example_config_answers_only_its_domain_and_listed_users(db) -> None:
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from channels_app.models import ChannelInstance
+
+    example = Path(__file__).resolve().parents[3] / "examples" / "email.yaml"
+    call_command("import_gateway_yaml", str(example), stdout=io.StringIO(), stderr=io.StringIO())
+    options = ChannelInstance.objects.get(name="email").options
+    assert options["allowed_domains"] == ["example.com"]
+    assert refusal(options, "customer@example.com") == ""
+    assert refusal(options, "partner@supplier.example.org") == ""
+    assert refusal(options, "attacker@spoofed.test") == "sender not in allowed_users"
