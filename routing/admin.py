@@ -17,6 +17,8 @@ from channels_app.models import ChannelInstance
 from channels_app.platforms import PLATFORMS
 from gatewaysite.secret_fields import CredentialsField, keep_masked
 from gatewaysite.secrets import MASK, resolve_secret
+from routing.admin_channel_control import CONTROL_ACTIONS
+from routing.admin_channel_control import receives as receives_text
 from routing.models import RoutingRule, Schedule, ScheduleRun, Session
 from routing.schedules.admin_actions import run_schedules_now
 from routing.yaml_config.exporter import export_gateway_yaml
@@ -81,7 +83,7 @@ class ChannelInstanceForm(forms.ModelForm):
 
     class Meta:
         model = ChannelInstance
-        fields = ("name", "platform", "credentials", "options", "api_base_url", "enabled")
+        fields = ("name", "platform", "credentials", "options", "api_base_url", "enabled", "paused")
 
     def clean_credentials(self) -> dict[str, str]:
         submitted = self.cleaned_data.get("credentials") or {}
@@ -133,11 +135,17 @@ class RoutingRuleInline(admin.TabularInline):
 class ChannelInstanceAdmin(admin.ModelAdmin):
     form = ChannelInstanceForm
     inlines = [RoutingRuleInline]
-    list_display = ("name", "platform", "enabled", "routes", "credential_status", "last_error")
-    list_filter = ("platform", "enabled")
+    list_display = ("name", "platform", "enabled", "paused", "routes", "credential_status", "last_error")
+    list_filter = ("platform", "enabled", "paused")
     search_fields = ("name",)
-    readonly_fields = ("last_error", "last_error_at", "created_at", "updated_at")
-    actions = [export_channels]
+    readonly_fields = ("receives", "last_error", "last_error_at", "created_at", "updated_at")
+    actions = [export_channels, *CONTROL_ACTIONS]
+
+    @admin.display(description="receives by")
+    def receives(self, obj: ChannelInstance) -> str:
+        """Webhook, long polling, socket…: how the instance receives messages and why (as /health says)."""
+        return receives_text(obj)
+
     change_list_template = "admin/routing/channelinstance/change_list.html"
 
     @admin.display(description="routing")
