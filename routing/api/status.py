@@ -12,8 +12,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from channels_app.models import InboundEvent, OutboundMessage
-from routing.api import services
 from routing.models import Session
+from routing.status.snapshot import gateway_status_snapshot
 
 RECENT_ERRORS = 10
 
@@ -132,9 +132,8 @@ def gateway_status() -> dict[str, Any]:
         "instances": instance_health(),
         "recent_errors": recent_errors(),
     }
-    if services.available("gateway_status"):
-        try:
-            data["runtime"] = services.resolve("gateway_status")()
-        except Exception as exc:  # noqa: BLE001 - the dashboard must render even when the runtime probe fails
-            data["runtime"] = {"error": str(exc)}
+    try:
+        data["runtime"] = gateway_status_snapshot()
+    except Exception as exc:  # noqa: BLE001 - the dashboard must render even when the runtime probe fails
+        data["runtime"] = {"error": str(exc)}
     return data

@@ -1,12 +1,11 @@
 """The work that runs beside the web server in the embedded mode: resume, schedules, listeners, the dispatcher.
 
-Each piece is optional and started through a small hook, so the server still starts when a piece is absent or
-disabled; `stop(timeout)` finishes or hands back in-flight work within the bound.
+Schedules and listeners can be switched off; `stop(timeout)` finishes or hands back in-flight work within the
+bound.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -15,26 +14,11 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections, connections
 
+from channels_app.listeners.supervisor import start as start_listeners
+from routing.pipeline.worker import resume_unfinished
 from routing.schedules.loop import EmbeddedScheduler
 
 log = logging.getLogger(__name__)
-
-
-def _optional(path: str) -> Callable | None:
-    """`module:function` when both exist (another part of the gateway may not be installed yet)."""
-    module_name, _, name = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
-    return getattr(module, name, None)
-
-
-# Work accepted before a crash or stop is finished at start (the pipeline's own resume).
-RESUME_HOOK = "routing.pipeline.worker:resume_unfinished"
-LISTENERS_HOOK = "channels_app.listeners.supervisor:start"
 
 
 @dataclass
@@ -48,14 +32,12 @@ class BackgroundServices:
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
-        resume = _optional(RESUME_HOOK)
-        if resume is not None:
-            threading.Thread(target=self._resume, args=(resume,), name="resume-unfinished", daemon=True).start()
+        # Work accepted before a crash or stop is finished at start (the pipeline's own resume).
+        threading.Thread(target=self._resume, args=(resume_unfinished,), name="resume-unfinished", daemon=True).start()
         if self.schedules:
             self.scheduler = EmbeddedScheduler()
             self.scheduler.start()
-        start_listeners = _optional(LISTENERS_HOOK) if self.listeners else None
-        if start_listeners is not None:
+        if self.listeners:
             self.supervisor = start_listeners(self.stop_event)
 
     @staticmethod
