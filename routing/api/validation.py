@@ -175,6 +175,13 @@ GATEWAY_PATHS = {
 }
 
 
+# Named alike in gateway.yaml and on the model (session commands and /background).
+SESSION_COMMAND_FIELDS = [
+    "session_reset_commands",
+    "background_command",
+    "background_notification_level",
+    "max_background_tasks",
+]
 GATEWAY_FIELDS = [
     "host",
     "port",
@@ -189,6 +196,7 @@ GATEWAY_FIELDS = [
     "session_max_messages",
     "push_enabled",
     "push_options",
+    *SESSION_COMMAND_FIELDS,
 ]
 
 
@@ -211,6 +219,7 @@ def check_gateway(instance: Model | None, attrs: dict[str, Any]) -> None:
         push["enabled"] = values["push_enabled"]
     if push:
         data["push"] = push
+    data.update({key: values[key] for key in SESSION_COMMAND_FIELDS if key in values})
 
     def to_field(rest: str) -> str:
         if rest in GATEWAY_PATHS:
