@@ -10,9 +10,6 @@ worker threads: read them, never modify them.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,51 +18,21 @@ from django.db.models.signals import post_delete, post_save
 
 from agents_app.models import Agent, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
+from gatewaysite.ttl_cache import TTLCache
 from routing.models import RoutingRule
 
-DEFAULT_TTL = 2.0
 T = TypeVar("T")
 
-_entries: dict[tuple[object, ...], tuple[float, object]] = {}
-_guard = threading.Lock()
-
-
-def ttl() -> float:
-    value = getattr(settings, "GATEWAY_ROUTE_CACHE_SECONDS", None)
-    if value is None:
-        value = os.environ.get("GATEWAY_ROUTE_CACHE_SECONDS", DEFAULT_TTL)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_TTL
+_cache: TTLCache[object] = TTLCache(lambda: settings.GATEWAY_ROUTE_CACHE_SECONDS)
 
 
 def remembered(key: tuple[object, ...], load: Callable[[], T]) -> T:
-    """The fresh cached value for `key`, else `load()` (remembered for ttl() seconds)."""
-    life = ttl()
-    if life <= 0:
-        return load()
-    hit = _entries.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]  # type: ignore[return-value]
-    with _guard:
-        generation = _generation[0]
-    value = load()
-    with _guard:
-        if generation == _generation[0]:  # a save while we loaded makes our value stale: do not keep it
-            if len(_entries) > 10_000:
-                _entries.clear()
-            _entries[key] = (time.monotonic() + life, value)
-    return value
-
-
-_generation = [0]
+    """The fresh cached value for `key`, else `load()` (remembered for GATEWAY_ROUTE_CACHE_SECONDS)."""
+    return _cache.get(key, load)  # type: ignore[return-value]
 
 
 def clear(**_: object) -> None:
-    with _guard:
-        _entries.clear()
-        _generation[0] += 1
+    _cache.clear()
 
 
 def gateway_settings() -> GatewaySettings:

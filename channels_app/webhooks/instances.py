@@ -9,8 +9,6 @@ Credentials stay `${VAR}` references: the adapter resolves them at the moment of
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,8 +17,7 @@ from django.dispatch import receiver
 
 from channels_app.adapters import Adapter, get_adapter
 from channels_app.models import ChannelInstance
-
-DEFAULT_TTL = 2.0
+from gatewaysite.ttl_cache import MISS, TTLCache
 
 
 @dataclass(frozen=True)
@@ -36,50 +33,29 @@ class Resolved:
 
 
 class InstanceCache:
-    """name → (Resolved, expiry); misses included, so a flood to an unknown name costs one query per TTL."""
+    """name → Resolved; misses included, so a flood to an unknown name costs one query per TTL."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[Resolved, float]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
-
-    @staticmethod
-    def ttl() -> float:
-        value = getattr(settings, "GATEWAY_INSTANCE_CACHE_SECONDS", None)
-        try:
-            return DEFAULT_TTL if value is None else float(value)
-        except (TypeError, ValueError):
-            return DEFAULT_TTL
+        self._cache: TTLCache[Resolved] = TTLCache(lambda: settings.GATEWAY_INSTANCE_CACHE_SECONDS)
 
     def cached(self, name: str) -> Resolved | None:
         """The remembered answer, or None when it must be looked up (no database access here)."""
-        with self._lock:
-            entry = self._entries.get(name)
-        if entry is None or entry[1] <= time.monotonic():
-            return None
-        return entry[0]
+        hit = self._cache.peek(name)
+        return None if hit is MISS else hit
 
     def load(self, name: str) -> Resolved:
         """Read the instance from the database (sync) and remember the answer."""
-        with self._lock:
-            generation = self._generation
-        instance = ChannelInstance.objects.filter(name=name, enabled=True).first()
-        adapter = get_adapter(instance) if instance is not None else None
-        resolved = Resolved(instance if adapter is not None else None, adapter)
-        ttl = self.ttl()
-        with self._lock:
-            # An invalidation that raced this read wins: do not store a possibly stale row.
-            if ttl > 0 and generation == self._generation:
-                if len(self._entries) > 10_000:
-                    self._entries.clear()  # bounded: unknown names cannot grow it without limit
-                self._entries[name] = (resolved, time.monotonic() + ttl)
-        return resolved
+        return self._cache.get(name, lambda: _read(name))
 
     def invalidate(self) -> None:
         """Forget everything (any instance saved or deleted: renames make per-name eviction unsafe)."""
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
+        self._cache.clear()
+
+
+def _read(name: str) -> Resolved:
+    instance = ChannelInstance.objects.filter(name=name, enabled=True).first()
+    adapter = get_adapter(instance) if instance is not None else None
+    return Resolved(instance if adapter is not None else None, adapter)
 
 
 instances = InstanceCache()

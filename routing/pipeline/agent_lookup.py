@@ -7,27 +7,22 @@ or a ChannelInstance in this process clears the cache at once; other processes s
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
+from gatewaysite.ttl_cache import MISS, TTLCache
 from routing.models import RoutingRule
 
 _DEFAULT = ""  # cache key of "no agent named: the websocket instance's default rule"
-_cache: dict[str, tuple[float, Agent | None]] = {}
-_guard = threading.Lock()
+_cache: TTLCache[Agent | None] = TTLCache(lambda: settings.GATEWAY_WS_AGENT_CACHE_TTL)
+
+__all__ = ["MISS", "cached", "clear", "enabled_agent", "ttl"]
 
 
 def ttl() -> float:
-    value = getattr(settings, "GATEWAY_WS_AGENT_CACHE_TTL", None)
-    if value is None:
-        value = os.environ.get("GATEWAY_WS_AGENT_CACHE_TTL", 2.0)
-    return float(value)
+    return _cache.ttl()
 
 
 def _query(agent_id: str) -> Agent | None:
@@ -43,13 +38,9 @@ def _query(agent_id: str) -> Agent | None:
     return rule.agent if rule and rule.agent.enabled else None
 
 
-MISS = object()
-
-
 def cached(agent_id: str) -> Agent | None | object:
     """The fresh cached answer for `agent_id`, or MISS (then ask `enabled_agent` inside a database hop)."""
-    hit = _cache.get(agent_id or _DEFAULT)
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else MISS
+    return _cache.peek(agent_id or _DEFAULT)
 
 
 def enabled_agent(agent_id: str) -> Agent | None:
@@ -57,23 +48,11 @@ def enabled_agent(agent_id: str) -> Agent | None:
 
     Sync (call it inside a database hop). The returned instance is shared: read it, never modify it.
     """
-    hit = cached(agent_id)
-    if hit is not MISS:
-        return hit  # type: ignore[return-value]
-    now = time.monotonic()
-    agent = _query(agent_id)
-    life = ttl()
-    if life > 0:
-        with _guard:
-            if len(_cache) > 10_000:  # unknown names from clients must not grow it without bound
-                _cache.clear()
-            _cache[agent_id or _DEFAULT] = (now + life, agent)
-    return agent
+    return _cache.get(agent_id or _DEFAULT, lambda: _query(agent_id))
 
 
 def clear(**_: object) -> None:
-    with _guard:
-        _cache.clear()
+    _cache.clear()
 
 
 for _model in (Agent, RoutingRule, ChannelInstance):
