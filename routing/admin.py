@@ -19,6 +19,7 @@ from gatewaysite.secret_fields import CredentialsField, keep_masked
 from gatewaysite.secrets import MASK, resolve_secret
 from routing.admin_channel_control import CONTROL_ACTIONS
 from routing.admin_channel_control import receives as receives_text
+from routing.hooks import admin as hooks_admin  # noqa: F401 - registers the Hook admin
 from routing.models import RoutingRule, Schedule, ScheduleRun, Session
 from routing.schedules.admin_actions import run_schedules_now
 from routing.yaml_config.exporter import export_gateway_yaml

@@ -10,6 +10,7 @@ import yaml
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
 from gatewaysite.secrets import is_reference
+from routing.hooks.config import export_hooks
 from routing.models import Schedule
 from routing.yaml_config.mcp_servers import export_mcp_servers
 
@@ -149,6 +150,9 @@ def export_gateway_yaml(
             registry[guardrail.name] = entry
         data["guardrails"] = {"registry": registry}
         data["provider"] = {"model": ProviderSettings.load().model}
+        hooks = export_hooks(lambda value, owner, key: _secret(value, owner, key, placeholders))
+        if hooks:
+            data["hooks"] = hooks
         servers = export_mcp_servers(lambda value, owner, key: _secret(value, owner, key, placeholders))
         if servers:
             data["mcp_servers"] = servers

@@ -9,7 +9,9 @@ from django.db import models, transaction
 from agents_app.mcp.models import McpServer
 from agents_app.models import Agent, Guardrail, ProviderSettings
 from channels_app.models import ChannelInstance, GatewaySettings
-from routing.models import RoutingRule, Schedule
+from routing.hooks.config import apply_hooks
+from routing.models import Hook, RoutingRule, Schedule
+from routing.yaml_config.access_tokens import apply_tokens
 from routing.yaml_config.formats import translate
 from routing.yaml_config.issues import ConfigIssue
 from routing.yaml_config.loader import load_yaml
@@ -137,8 +139,17 @@ def _apply(config: GatewayConfig, report: ImportReport, prune: bool) -> None:
             "enabled": item.enabled,
         }
         _upsert(report, Schedule, "schedule", item.name, {"name": item.name}, values)
+    apply_hooks(config.hooks, lambda *args: _upsert(report, *args), agent)
     apply_mcp_servers(config.mcp_servers, lambda *args: _upsert(report, *args))
+    apply_tokens(
+        config.access_tokens,
+        lambda *args: _upsert(report, *args),
+        lambda path, message: report.warnings.append(ConfigIssue(path, message, level="warning")),
+    )
     if prune:
+        for hook in Hook.objects.exclude(path__in=[item.path for item in config.hooks]):
+            report.changes.append(Change("hook", hook.path, "delete"))
+            hook.delete()
         for server in McpServer.objects.exclude(name__in=list(config.mcp_servers)):
             report.changes.append(Change("mcp_server", server.name, "delete"))
             server.delete()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from routing.hooks.config import HookConfig
+    from routing.yaml_config.access_tokens import TokenConfig
     from routing.yaml_config.mcp_servers import McpServerConfig
 
 
@@ -73,4 +75,6 @@ class GatewayConfig:
     guardrails: dict[str, GuardrailConfig] = field(default_factory=dict)
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
     schedules: dict[str, ScheduleConfig] = field(default_factory=dict)
+    hooks: list[HookConfig] = field(default_factory=list)
     mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
+    access_tokens: list[TokenConfig] = field(default_factory=list)

@@ -10,6 +10,7 @@ TOP_LEVEL_KEYS = (
     "schedules",
     "guardrails",
     "provider",
+    "hooks",
     "mcp_servers",
 )
 
@@ -27,6 +28,7 @@ GATEWAY_KEYS: dict[str, type] = {
     "session_config": dict,
     "session": dict,
     "push": dict,
+    "auth": dict,
     "session_reset_commands": list,
     "background_command": str,
     "background_notification_level": str,

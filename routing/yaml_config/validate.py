@@ -11,8 +11,10 @@ from agents_app.tools.registry import is_known_tool, registered_tool_names
 from channels_app.platforms import PLATFORMS, USER_LIST_OPTIONS, get_platform
 from gatewaysite.egress import config_error as egress_config_error
 from gatewaysite.secrets import referenced_variables, refused_variables, resolve_secret
+from routing.hooks.config import validate_hooks
 from routing.schedules.expressions import ScheduleExpressionError, format_every, parse_duration, parse_expression, zone
 from routing.yaml_config import schema
+from routing.yaml_config.access_tokens import validate_tokens
 from routing.yaml_config.issues import ConfigError, ConfigIssue, did_you_mean, join_path
 from routing.yaml_config.mcp_servers import validate_mcp_servers
 from routing.yaml_config.model import AgentConfig, ChannelConfig, GatewayConfig, GuardrailConfig, ScheduleConfig
@@ -112,6 +114,8 @@ class Validator:
         if isinstance(data.get("mcp_servers"), dict):
             self.file_mcp_servers = {str(name) for name in data["mcp_servers"]}
         config.gateway = self.gateway(self.mapping("gateway", data.get("gateway")))
+        if isinstance(data.get("gateway"), dict) and "auth" in data["gateway"]:
+            config.access_tokens = validate_tokens(self, data["gateway"]["auth"])
         provider = self.mapping("provider", data.get("provider"))
         self.unknown_keys("provider", provider, list(schema.PROVIDER_KEYS))
         if "model" in provider and self.typed("provider.model", provider["model"], str, nullable=True):
@@ -132,6 +136,7 @@ class Validator:
             item = self.schedule(join_path("schedules", name), name, entry, agent_states, channel_names)
             if item:
                 config.schedules[name] = item
+        config.hooks = validate_hooks(self, data.get("hooks"), agent_states)
         config.mcp_servers = validate_mcp_servers(self, data.get("mcp_servers"))
         guardrails = self.mapping("guardrails", data.get("guardrails"))
         self.unknown_keys("guardrails", guardrails, ["registry"])

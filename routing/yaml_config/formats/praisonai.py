@@ -55,7 +55,6 @@ IGNORED_GATEWAY = {
     "control": "channels are paused and resumed over the REST API",
     "forensics": "every message and agent run is in the admin",
     "trusted_proxies": "run behind a proxy with ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS",
-    "auth_scopes": "create scoped tokens with gateway.auth.tokens or in the admin",
 }
 IGNORED_SESSION = ("persist", "persist_path", "store", "resume_window", "max_inbox", "metadata")
 IGNORED_SCHEDULE = {"pre_run": "schedules have no shell go/no-go gate"}
@@ -300,6 +299,12 @@ class _Translation:
                     if key in session:
                         del session[key]
                         self.ignored(join_path("gateway", block, key), "sessions are stored in the database")
+        scopes = gateway.pop("auth_scopes", None)
+        if isinstance(scopes, dict) and scopes:
+            # The flat form {token: [scopes]} is the same policy as auth.tokens.
+            auth = gateway.get("auth") if isinstance(gateway.get("auth"), dict) else {}
+            listed = [{"token": str(token), "scopes": list(value or [])} for token, value in scopes.items()]
+            gateway["auth"] = {**auth, "tokens": [*(auth.get("tokens") or []), *listed]}
         auth = gateway.get("auth")
         if isinstance(auth, dict) and "auth" not in schema.GATEWAY_KEYS:
             del gateway["auth"]

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance, GatewaySettings
-from routing.models import Schedule
+from routing.models import Hook, Schedule
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "gateway_yaml" / "praisonai"
 ALL = sorted(FIXTURES.glob("*.yaml"))
@@ -92,6 +92,14 @@ def test_schedules_written_by_the_cli_deliver_to_the_platforms_only_instance() -
     assert "warning: schedules.pulse.pre_run: ignored: schedules have no shell go/no-go gate" in err
 
 
+def test_a_hook_added_by_the_cli_becomes_a_hook_at_the_same_path() -> None:
+    _, err = run(FIXTURES / "cli_hooks_and_schedules.yaml")
+    hook = Hook.objects.get(path="gmail")
+    assert (hook.agent.name, hook.auth, hook.deliver_to) == ("assistant", "${GMAIL_HOOK_TOKEN}", "telegram:12345")
+    assert hook.message == "New mail from {from}: {subject}"
+    assert not [line for line in err if line.startswith("warning: hooks") and "ignored" in line]
+
+
 def test_access_groups_expand_into_allowed_users_and_csv_lists_are_split() -> None:
     run(FIXTURES / "every_key.yaml")
     telegram = ChannelInstance.objects.get(name="telegram").options
@@ -169,3 +177,18 @@ def test_a_near_miss_of_one_of_our_channel_keys_stays_an_error(tmp_path: Path) -
     with pytest.raises(CommandError):
         call_command("import_gateway_yaml", str(path), stdout=io.StringIO(), stderr=err)
     assert "channels.telegram.allowed_user: unknown key (did you mean 'allowed_users'?)" in err.getvalue()
+
+
+def test_gateway_auth_tokens_become_scoped_access_tokens_stored_as_hashes(monkeypatch) -> None:
+    from channels_app.realtime.models import AccessToken
+
+    monkeypatch.setenv("VIEWER_TOKEN", "viewer-secret-1")
+    monkeypatch.delenv("OPERATOR_TOKEN", raising=False)
+    _, err = run(FIXTURES / "every_key.yaml")
+    viewer = AccessToken.objects.get(name="gateway-yaml-1")
+    assert viewer.token_hash == AccessToken.hash("viewer-secret-1") and viewer.scopes == ["read"]
+    assert "viewer-secret-1" not in str(AccessToken.objects.values())
+    assert "warning: gateway.auth.tokens[1].token: not imported: its variable is not set" in err
+    monkeypatch.setenv("OPERATOR_TOKEN", "operator-secret-2")
+    run(FIXTURES / "every_key.yaml")
+    assert AccessToken.objects.get(name="gateway-yaml-2").scopes == ["read", "write", "admin"]
