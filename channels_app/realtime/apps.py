@@ -17,3 +17,7 @@ class RealtimeConfig(AppConfig):
         from channels_app.realtime.close_codes import allow_registered_close_codes
 
         allow_registered_close_codes()
+
+        from channels_app.realtime.tokens import connect_signals
+
+        connect_signals()

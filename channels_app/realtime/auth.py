@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from django.utils import timezone
-
 from channels_app.events import bind_event_loop
+from channels_app.realtime import tokens
 from channels_app.realtime.config import RealtimeConfig, cached_config, load_config
 from channels_app.realtime.dbhop import pooled
-from channels_app.realtime.models import AccessToken
 
 READ, WRITE, ADMIN = "read", "write", "admin"
 ALL_SCOPES = frozenset({READ, WRITE, ADMIN})
@@ -42,6 +40,7 @@ class AuthResult:
     token_name: str = ""
     code: str = "auth_required"
     message: str = "Authentication required"
+    token_id: int | None = None  # the AccessToken row, re-checked while the socket is open (None: gateway token)
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
@@ -61,16 +60,16 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
 
 
 def authenticate_token(token: str | None, config: RealtimeConfig) -> AuthResult:
-    """Check a token against the gateway's auth_token (all scopes) and the scoped AccessToken table."""
+    """Check a token against the gateway's auth_token (all scopes) and the one token model (channels_app.tokens):
+    enabled, not expired, and for a person's token its user active, staff and allowed those scopes."""
     if not token:
         return AuthResult(False)
     if config.auth_token and hmac.compare_digest(token.encode(), config.auth_token.encode()):
         return AuthResult(True, frozenset(ALL_SCOPES), "gateway")
-    row = AccessToken.objects.filter(token_hash=AccessToken.hash(token), enabled=True).first()
-    if row is None:
+    found = tokens.check(token)
+    if found is None:
         return AuthResult(False)
-    AccessToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return AuthResult(True, expand_scopes(row.scopes), row.name)
+    return AuthResult(True, expand_scopes(found.scopes), found.token.name, token_id=found.token.pk)
 
 
 def _is_loopback(host: str | None) -> bool:

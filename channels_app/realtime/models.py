@@ -8,31 +8,66 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 
 class AccessToken(models.Model):
-    """A scoped WebSocket/polling token; only its SHA-256 is stored, the clear value is shown once at creation."""
+    """The one token model for people and machines, on REST and WebSocket alike; only its SHA-256 is stored.
+
+    A person's token (`user` set) works while that user is active, staff and has a role that allows its scopes; it
+    is re-checked on connect and periodically for open sockets, expires at `expires_at`, and is revoked (enabled
+    turned off, with a reason) when its user is deactivated, demoted or changes password (channels_app.realtime.tokens).
+    A token without a user is a service token an admin created for a machine (WebSocket and push polling only).
+    """
 
     class Scope(models.TextChoices):
         READ = "read", "read"
         WRITE = "write", "write"
         ADMIN = "admin", "admin"
 
-    name = models.SlugField(max_length=100, unique=True, help_text="Who or what uses this token.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_tokens",
+        help_text="The person the token acts as (empty: a service token for a machine, WebSocket/polling only).",
+    )
+    name = models.CharField(max_length=100, help_text="Who or what uses this token.")
     token_hash = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the token.")
     prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to recognise the token.")
     scopes = models.JSONField(default=list, help_text="Any of read, write, admin. Admin implies write and read.")
-    enabled = models.BooleanField(default=True, help_text="A disabled token is refused (hello_error auth_required).")
+    enabled = models.BooleanField(default=True, help_text="A disabled (revoked) token is refused at once.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="After this time the token is refused.")
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="When it was revoked.")
+    revoked_reason = models.CharField(max_length=200, blank=True, help_text="Why it was revoked.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the token was created.")
     last_used_at = models.DateTimeField(null=True, blank=True, help_text="Last successful authentication.")
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "token"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="realtime_token_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(user__isnull=True), name="realtime_service_token_unique_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({', '.join(self.scopes)})"
+
+    @property
+    def scope(self) -> str:
+        """The widest scope the token carries (admin > write > read), '' without any."""
+        for scope in ("admin", "write", "read"):
+            if scope in (self.scopes or []):
+                return scope
+        return ""
 
     @staticmethod
     def hash(value: str) -> str:
@@ -43,10 +78,19 @@ class AccessToken(models.Model):
         return "gw_" + secrets.token_urlsafe(32)
 
     @classmethod
-    def issue(cls, name: str, scopes: list[str]) -> tuple[AccessToken, str]:
+    def issue(
+        cls, name: str, scopes: list[str], *, user: Any = None, expires_at: datetime | None = None
+    ) -> tuple[AccessToken, str]:
         """Create a token; returns the row and the clear value (never stored)."""
         value = cls.new_value()
-        token = cls.objects.create(name=name, token_hash=cls.hash(value), prefix=value[:10], scopes=scopes)
+        token = cls.objects.create(
+            name=name,
+            token_hash=cls.hash(value),
+            prefix=value[:10],
+            scopes=scopes,
+            user=user,
+            expires_at=expires_at,
+        )
         return token, value
 
 

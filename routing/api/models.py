@@ -1,12 +1,18 @@
-"""Per-user API tokens with a scope, so an operator can hand out read-only access without sharing a password."""
+"""API tokens are the gateway's one token model (channels_app.realtime.models.AccessToken), seen from the REST API.
+
+`ApiToken` is a proxy of that table, kept so REST code and scripts keep their names: `ApiToken.issue(user, name,
+scope)` creates a person's token that works on REST and WebSocket alike. The lifecycle (expiry, revocation on
+deactivation/demotion/password change, re-checks) lives in channels_app.realtime.tokens.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
+from typing import Any
 
-from django.conf import settings
-from django.db import models
+from channels_app.realtime.models import AccessToken
 
 TOKEN_PREFIX = "gw_"
 
@@ -21,49 +27,31 @@ def generate_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-class ApiToken(models.Model):
-    """One API token of one user. `read` tokens may only read; `admin` tokens may also write (staff users only)."""
+class ApiToken(AccessToken):
+    """A person's token, as the REST API and its admin page see it (same rows as AccessToken)."""
 
-    class Scope(models.TextChoices):
-        READ = "read", "read-only"
-        ADMIN = "admin", "admin (read and write)"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="api_tokens",
-        help_text="The user the token acts as; writes also need the user to be staff.",
-    )
-    name = models.CharField(max_length=100, help_text="What the token is for (ci-export, grafana…).")
-    scope = models.CharField(
-        max_length=8, choices=Scope.choices, default=Scope.READ, help_text="read: GET only; admin: every method."
-    )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the token.")
-    key_prefix = models.CharField(
-        max_length=12, editable=False, help_text="First characters of the token, to tell tokens apart."
-    )
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When the token was created.")
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Last authenticated use.")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="After this time the token is refused.")
-    revoked = models.BooleanField(default=False, help_text="A revoked token is refused at once.")
+    Scope = AccessToken.Scope
 
     class Meta:
-        ordering = ["user__username", "name"]
+        proxy = True
         verbose_name = "API token"
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.user}, {self.scope})"
-
-    def set_key(self, raw: str) -> None:
-        """Store the hash and a short prefix of `raw`; the raw value is shown once and never stored."""
-        self.key_hash = hash_token(raw)
-        self.key_prefix = raw[: len(TOKEN_PREFIX) + 6]
-
     @classmethod
-    def issue(cls, user: object, name: str, scope: str = Scope.READ) -> tuple[ApiToken, str]:
-        """Create a token for `user`; returns the row and the raw token (the only time it is known)."""
+    def issue(  # type: ignore[override] - the REST form names the user first and takes one scope
+        cls, user: Any, name: str, scope: str = AccessToken.Scope.READ, *, expires_at: datetime | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token for `user` with `scope`; returns the row and the raw token (the only time it is known)."""
         raw = generate_token()
-        token = cls(user=user, name=name, scope=scope)
-        token.set_key(raw)
-        token.save()
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            token_hash=hash_token(raw),
+            prefix=raw[:10],
+            scopes=[str(scope)],
+            expires_at=expires_at,
+        )
         return token, raw
+
+    @property
+    def revoked(self) -> bool:
+        return not self.enabled

@@ -88,6 +88,7 @@ class ConnectionBase(AsyncWebsocketConsumer):
         self.closing = False
         self.last_seen = time.monotonic()
         self.last_ping = self.last_seen
+        self.token_checked = self.last_seen
         self.pending: dict[str, PendingDelivery] = {}
         self.auto_acked: dict[str, int] = {}
         self.joined: set[str] = set()

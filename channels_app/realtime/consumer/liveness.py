@@ -1,12 +1,14 @@
-"""Periodic work per connection: heartbeat, liveness eviction, push redelivery due, and flushing lazy acks."""
+"""Periodic work per connection: heartbeat, liveness eviction, token re-checks, push redelivery, lazy acks."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
-from channels_app.realtime import frames, push
-from channels_app.realtime.consumer.base import CLOSE_LIVENESS, ConnectionBase, db, log
+from channels_app.realtime import frames, push, tokens
+from channels_app.realtime.auth import expand_scopes
+from channels_app.realtime.consumer.base import CLOSE_AUTH, CLOSE_LIVENESS, ConnectionBase, db, log
 
 
 class LivenessMixin(ConnectionBase):
@@ -32,6 +34,10 @@ class LivenessMixin(ConnectionBase):
         if now - self.last_seen > 2 * interval:
             await self.evict(CLOSE_LIVENESS, "no frame from the client for two heartbeat intervals")
             return
+        if self.auth.token_id is not None and now - self.token_checked >= tokens.recheck_seconds():
+            self.token_checked = now
+            if not await self.recheck_token():
+                return
         if now - self.last_ping >= interval:
             self.last_ping = now
             if "heartbeat" in self.caps:
@@ -48,6 +54,17 @@ class LivenessMixin(ConnectionBase):
         if self.auto_acked:
             acked, self.auto_acked = self.auto_acked, {}
             await db(self._flush_auto_acks)(acked)
+
+    async def recheck_token(self) -> bool:
+        """Is the token still good (enabled, unexpired, its user still allowed)? Narrow the scopes, or close 4003."""
+        scopes = await db(tokens.recheck)(self.auth.token_id)
+        if scopes is None:
+            await self.evict(CLOSE_AUTH, "the token was revoked or expired, or its user lost access")
+            return False
+        expanded = expand_scopes(scopes)
+        if expanded != self.auth.scopes:
+            self.auth = dataclasses.replace(self.auth, scopes=expanded)
+        return True
 
     def _flush_auto_acks(self, acked: dict[str, int]) -> None:
         for channel, seq in acked.items():

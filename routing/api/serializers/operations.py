@@ -57,7 +57,10 @@ class YamlImportSerializer(serializers.Serializer):
 
 
 class AccessTokenSerializer(serializers.Serializer):
-    """A scoped WebSocket/polling access token; `token` (the clear value) appears only in the creation answer."""
+    """A token (REST, WebSocket and push polling); `token` (the clear value) appears only in the creation answer.
+
+    Created over the API it belongs to the caller (the gateway's own auth_token creates service tokens, with no user).
+    """
 
     name = serializers.SlugField(max_length=100)
     scopes = serializers.ListField(
@@ -66,6 +69,9 @@ class AccessTokenSerializer(serializers.Serializer):
         help_text="read/write/admin",
     )
     enabled = serializers.BooleanField(default=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Refused after this time.")
+    user = serializers.CharField(source="user.username", read_only=True, allow_null=True, default=None)
+    revoked_reason = serializers.CharField(read_only=True)
     prefix = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     last_used_at = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -1,4 +1,4 @@
-"""Access tokens in the admin: scopes chosen by checkbox, the clear value shown once, only its hash stored."""
+"""Tokens in the admin (one page for REST and WebSocket): scopes by checkbox, the value shown once, only its hash stored."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from channels_app.realtime.models import AccessToken
 @pytest.mark.django_db
 def test_creating_a_token_in_the_admin_shows_it_once_and_stores_only_its_hash(admin_client):
     response = admin_client.post(
-        "/admin/realtime/accesstoken/add/", {"name": "dashboard", "scopes": ["read"], "enabled": "on"}, follow=True
+        "/admin/api/apitoken/add/", {"name": "dashboard", "scopes": ["read"], "enabled": "on"}, follow=True
     )
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
-    value = next(m for m in shown if "Token for 'dashboard'" in m).split(": ", 1)[1].split(" ")[0]
+    value = next(m for m in shown if "Token 'dashboard'" in m).split(": ", 1)[1].split(" ")[0]
     row = AccessToken.objects.get(name="dashboard")
     assert row.token_hash == AccessToken.hash(value)
     assert value not in str(AccessToken.objects.values())
