@@ -38,6 +38,7 @@ class PlatformSpec:
     # Each inner tuple is "at least one of these keys must be set"; a one-key tuple is a plain requirement.
     required: tuple[tuple[str, ...], ...]
     options: tuple[OptionSpec, ...] = ()
+    # Characters per message the adapter splits replies under (None: no practical limit). Read by the adapters.
     text_limit: int | None = None
     default_api_base_url: str = ""
     extra_help: str = ""
@@ -164,7 +165,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 OptionSpec("ping_interval", "Socket Mode: seconds between WebSocket pings.", kind=float, default=30),
                 OptionSpec("hello_timeout", "Socket Mode: seconds to wait for Slack's hello.", kind=float, default=10),
             ),
-            text_limit=4000,
+            text_limit=3900,
             default_api_base_url="https://slack.com/api",
         ),
         PlatformSpec(
@@ -284,7 +285,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
                 OptionSpec("context", "Routing context of callers.", choices=("dm", "group", "channel")),
                 OptionSpec("allowed_callback_hosts", "Hosts a caller-given callback URL may point at.", kind=list),
             ),
-            text_limit=None,
+            text_limit=100_000,
         ),
         PlatformSpec(
             name="websocket",

@@ -16,6 +16,7 @@ import requests
 from channels_app.adapters.http_errors import describe_request_error
 from channels_app.formatting import render, render_chunks
 from channels_app.formatting.flavours import Flavour
+from channels_app.platforms import PLATFORMS
 from gatewaysite.egress_clients import RefusedByPolicy, mount_policy
 from gatewaysite.secrets import resolve_secret
 
@@ -121,17 +122,27 @@ class Sent:
     response: dict[str, Any] = field(default_factory=dict)
 
 
+NO_LIMIT = 1_000_000  # "no practical limit" (email): one message per reply
+
+
 class Adapter:
     """Base adapter: subclasses set the class attributes and override what their platform needs."""
 
     platform: ClassVar[str] = ""
     default_api_base_url: ClassVar[str] = ""
     flavour: ClassVar[str | Flavour] = "plain"
+    # From the platform's facts (channels_app/platforms.py), set per subclass; no practical limit → NO_LIMIT.
     text_limit: ClassVar[int] = 4000
     # Headers added to a 400 answer (Slack: ask not to retry a permanent failure, PLATFORMS.md §2.4).
     malformed_headers: ClassVar[dict[str, str]] = {}
     connect_timeout: ClassVar[float] = 5.0
     read_timeout: ClassVar[float] = 15.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = PLATFORMS.get(cls.platform)
+        if spec is not None:  # the platform's facts are stated once, in channels_app/platforms.py
+            cls.text_limit = spec.text_limit or NO_LIMIT
 
     def __init__(self, instance: InstanceLike, session: requests.Session | None = None) -> None:
         self.instance = instance

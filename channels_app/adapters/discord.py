@@ -58,7 +58,6 @@ class DiscordAdapter(Adapter):
     platform = "discord"
     default_api_base_url = "https://discord.com/api/v10"
     flavour = "markdown"  # Discord renders a Markdown subset (PLATFORMS.md §6.9)
-    text_limit = 2000
     max_bucket_wait: ClassVar[float] = 5.0
     # Per-route rate-limit buckets learnt from X-RateLimit-* headers, shared by every adapter in the process.
     _buckets: ClassVar[dict[str, float]] = {}

@@ -95,7 +95,6 @@ def inbound_message(parsed: ParsedEmail, *, thread_id: str, own_address: str, ma
 class EmailAdapter(Adapter):
     platform = "email"
     flavour = "markdown"  # chunks stay Markdown; send() renders plain text and HTML from them
-    text_limit = 1_000_000  # no practical limit (PLATFORMS.md §1): one mail per reply
     read_timeout = 30.0
 
     @property

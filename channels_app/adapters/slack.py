@@ -58,7 +58,6 @@ class SlackAdapter(Adapter):
     platform = "slack"
     default_api_base_url = "https://slack.com/api"
     flavour = "slack"
-    text_limit = 3900  # Slack truncates at 40k but recommends staying near 4k (PLATFORMS.md §3.8)
     malformed_headers = {"X-Slack-No-Retry": "1"}
 
     def verify(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> None:

@@ -42,7 +42,6 @@ class TelegramAdapter(Adapter):
     platform = "telegram"
     default_api_base_url = "https://api.telegram.org"
     flavour = "telegram_html"  # HTML needs far less escaping than MarkdownV2 (PLATFORMS.md §5.9)
-    text_limit = 4096
 
     @property
     def bot_id(self) -> str:

@@ -46,7 +46,6 @@ def _text(value: Any, path: str) -> str:
 class WebhookAdapter(Adapter):
     platform = "webhook"
     flavour = "markdown"  # the caller gets the agent's Markdown as is
-    text_limit = 100_000
 
     def _secrets(self) -> list[str]:
         secrets = [self.credential("secret")]

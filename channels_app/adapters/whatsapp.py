@@ -46,7 +46,6 @@ class WhatsAppAdapter(Adapter):
     platform = "whatsapp"
     default_api_base_url = "https://graph.facebook.com"
     flavour = "whatsapp"
-    text_limit = 4096  # text.body limit (PLATFORMS.md §4.7)
 
     def verify(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> None:
         header = headers.get("X-Hub-Signature-256", "")

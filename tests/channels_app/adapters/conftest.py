@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from nacl.signing import SigningKey
 
 from channels_app.adapters import get_adapter
 from tests.channels_app.support import GENERIC_SECRET, META_SECRET, SLACK_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN
+
+DISCORD_KEY = SigningKey(bytes(range(32)))  # a fixed test key: the adapter verifies with its public half
+DISCORD_PUBLIC = DISCORD_KEY.verify_key.encode().hex()
 
 
 @dataclass
@@ -30,6 +34,12 @@ CREDENTIALS = {
     },
     "telegram": {"token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET},
     "webhook": {"secret": GENERIC_SECRET},
+    "discord": {
+        "bot_token": "discord-bot-token",
+        "application_id": "1100000000000000001",
+        "public_key": DISCORD_PUBLIC,
+    },
+    "email": {"address": "agent@example.test", "password": "pw", "imap_host": "127.0.0.1", "smtp_host": "127.0.0.1"},
 }
 OPTIONS = {"telegram": {"bot_username": "acme_agent_bot"}}
 
