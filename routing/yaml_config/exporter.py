@@ -66,6 +66,8 @@ def _agent(agent: Agent, placeholders: list[str]) -> dict:
     if agent.tools:
         entry["tools"] = list(agent.tools)
     entry["memory"] = agent.memory
+    if agent.delegates:
+        entry["delegates"] = list(agent.delegates)
     if agent.base_url:
         entry["base_url"] = agent.base_url
     if agent.api_key:

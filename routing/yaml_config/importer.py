@@ -92,6 +92,7 @@ def _apply(config: GatewayConfig, report: ImportReport, prune: bool) -> None:
             "base_url": item.base_url,
             "api_key": item.api_key,
             "enabled": item.enabled,
+            "delegates": item.delegates,
         }
         agents[item.name] = _upsert(report, Agent, "agent", item.name, {"name": item.name}, values)
 

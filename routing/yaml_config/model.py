@@ -24,6 +24,7 @@ class AgentConfig:
     base_url: str = ""
     api_key: str = ""
     enabled: bool = True
+    delegates: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -55,6 +55,7 @@ AGENT_KEYS: dict[str, type] = {
     "base_url": str,
     "api_key": str,
     "enabled": bool,
+    "delegates": list,
 }
 
 CHANNEL_STRUCTURAL_KEYS: dict[str, type] = {

@@ -127,6 +127,7 @@ class Validator:
                 config.agents[name] = agent
         # References resolve against the file first, then against what the database already has.
         agent_states = {**self.known_agents, **{name: agent.enabled for name, agent in config.agents.items()}}
+        self.validate_delegates(config.agents, agent_states)
         for name, entry in self.mapping("channels", data.get("channels")).items():
             channel = self.channel(join_path("channels", name), name, entry, agent_states)
             if channel:
@@ -237,9 +238,25 @@ class Validator:
                     self.check_url(key_path, value)
             elif key == "temperature":
                 agent.temperature = None if value is None else float(value)
+            elif key == "delegates":
+                # Names are checked against every agent once all are known (validate_delegates).
+                agent.delegates = [item for item in value if isinstance(item, str)]
+                for index, item in enumerate(value):
+                    if not isinstance(item, str):
+                        self.error(f"{key_path}[{index}]", f"must be an agent name, got {item!r}")
             else:
                 setattr(agent, key, value)
         return agent
+
+    def validate_delegates(self, agents: dict[str, AgentConfig], known: Mapping[str, bool]) -> None:
+        """An agent's delegates name other agents (in the file or the database), never itself."""
+        for name, agent in agents.items():
+            for index, delegate in enumerate(agent.delegates):
+                path = f"{join_path('agents', name, 'delegates')}[{index}]"
+                if delegate == name:
+                    self.error(path, "an agent cannot delegate to itself")
+                elif delegate not in known:
+                    self.error(path, f"unknown agent '{delegate}'{did_you_mean(delegate, known)}")
 
     def agent_reference(self, path: str, value: object, agents: Mapping[str, bool]) -> str | None:
         if not isinstance(value, str) or not value:
