@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from agents_app.models import Agent
+from agents_app.models import Agent, Guardrail
 from console_app.access import role_required
 from console_app.roles import OPERATOR, VIEWER
 from routing.ui.ws_token import ops_token_for
@@ -25,5 +25,19 @@ def chat(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ops/chat.html",
-        {"ws_token": ops_token_for(request.user), "agents": agents, "selected": selected, "active": "chat"},
+        {
+            "ws_token": ops_token_for(request.user),
+            "agents": agents,
+            "selected": selected,
+            "active": "chat",
+            "guarded": guarded_agents(agents),
+        },
     )
+
+
+def guarded_agents(names: list[str]) -> list[str]:
+    """Agents whose replies a guardrail judge checks before they are shown (so the page can say what it waits for)."""
+    rules = Guardrail.objects.filter(enabled=True)
+    if rules.filter(agent__isnull=True).exists():
+        return list(names)
+    return sorted(set(rules.filter(agent__name__in=names).values_list("agent__name", flat=True)))

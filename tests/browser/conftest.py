@@ -28,6 +28,10 @@ get_user_model().objects.create_superuser({ADMIN_USER!r}, password={ADMIN_PASSWO
 agent = Agent.objects.create(name="echo-bot", model="echo", instructions="Repeat the user.")
 hooks = ChannelInstance.objects.create(name="hooks", platform="webhook", credentials={{"secret": {WEBHOOK_SECRET!r}}})
 hooks.routing_rules.create(context="default", agent=agent)
+Agent.objects.create(name="typo-bot", model="gtp-4o", instructions="A model name with a typo.")
+from console_app.roles import assign_role
+for role in ("viewer", "operator"):
+    assign_role(get_user_model().objects.create_user(f"browser-{{role}}", password={ADMIN_PASSWORD!r}), role)
 """
 
 
@@ -42,11 +46,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it is open, which would
 # break asyncio.run() in the tests that run after this package; both fixtures end when tests/browser is done.
+GATEWAY_ENV: dict[str, str] = {}
+
+
+def gateway_shell(code: str) -> None:
+    """Run Python in `manage.py shell` against the package's gateway database (seed extra rows for one test)."""
+    subprocess.run(manage("shell", "-c", code), cwd=ROOT, env=GATEWAY_ENV, check=True, timeout=120)
+
+
 @pytest.fixture(scope="package")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, seeded gateway serving HTTP and WebSocket on 127.0.0.1, stopped (by its pid) after the package."""
     data_dir = tmp_path_factory.mktemp("browser-gateway")
     env = base_env(data_dir)
+    GATEWAY_ENV.clear()
+    GATEWAY_ENV.update(env)
     subprocess.run(manage("migrate", "--noinput", "-v", "0"), cwd=ROOT, env=env, check=True, timeout=300)
     subprocess.run(manage("shell", "-c", SEED), cwd=ROOT, env=env, check=True, timeout=120)
     port = free_port()
@@ -89,10 +103,21 @@ def screenshot(page: object, name: str) -> Path:
     return path
 
 
-def login(page: object) -> None:
-    """Log into the admin as the seeded superuser."""
+def login(page: object, username: str = ADMIN_USER) -> None:
+    """Log into the admin as the seeded superuser (or `browser-viewer` / `browser-operator`)."""
     page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_username", username)
     page.fill("#id_password", ADMIN_PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+
+
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def doc_screenshot(page: object, name: str, *, full_page: bool = False) -> Path:
+    """A small PNG for the docs (docs/screenshots/<name>.png): the viewport, not the whole page, unless asked."""
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = DOCS_SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

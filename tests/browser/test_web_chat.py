@@ -16,7 +16,7 @@ def test_the_web_chat_streams_the_offline_agents_reply_and_resumes_after_a_reloa
     page.on("websocket", watch)
     login(page)
     page.goto("/ops/chat/?agent=echo-bot")
-    page.wait_for_selector("#conn-state:text('connected')")
+    page.wait_for_selector("#conn-state:has-text('connected')")
     session_id = page.inner_text("#session-id")
     assert session_id not in ("", "–")
 
@@ -24,7 +24,7 @@ def test_the_web_chat_streams_the_offline_agents_reply_and_resumes_after_a_reloa
     page.keyboard.press("Enter")
     reply = page.locator(".msg.assistant").last
     reply.wait_for()
-    page.wait_for_selector(".msg.assistant:not(.streaming):text('hello from the browser')")
+    page.wait_for_selector(".msg.assistant:not(.streaming):has-text('hello from the browser')")
     types = [frame.get("type") for frame in frames]
     assert "token_stream" in types, types  # the reply arrived as a stream, not only as the final frame
     final = next(f for f in frames if f.get("type") == "response" and f.get("status") == "final")
@@ -32,7 +32,7 @@ def test_the_web_chat_streams_the_offline_agents_reply_and_resumes_after_a_reloa
     screenshot(page, "web-chat-reply")
 
     page.reload()
-    page.wait_for_selector("#conn-state:text('connected')")
+    page.wait_for_selector("#conn-state:has-text('connected')")
     assert page.inner_text("#session-id").startswith(session_id.split(" ")[0])
     assert "(resumed)" in page.inner_text("#session-id")
     assert page.locator(".msg.user", has_text="hello from the browser").count() == 1
