@@ -169,6 +169,7 @@ class _Translation:
                 self.ignored(key, reason)
         if not isinstance(data.get("channels") or {}, dict) or not isinstance(data.get("agents") or {}, dict):
             return data  # the validator reports the wrong type with its path
+        self.drop_nulls()
         self.single_bot()
         self.platforms()
         self.legacy_agent()
@@ -189,6 +190,22 @@ class _Translation:
                 del data[key]
                 self.ignored(key, "not supported by this gateway version")
         return data
+
+    def drop_nulls(self) -> None:
+        """PraisonAI's schema lets every optional key be null, meaning "not set": such keys are left out, not errors."""
+        data = self.data
+        for key in [key for key, value in data.items() if value is None and key not in ("agents", "channels")]:
+            del data[key]
+        blocks: list[object] = [data.get("gateway"), data.get("agent"), *(data.get("hooks") or [])]
+        for section in ("agents", "channels", "mcp_servers", "schedules", "platforms"):
+            if isinstance(data.get(section), dict):
+                blocks.extend(data[section].values())
+        for block in blocks:
+            if isinstance(block, dict):
+                # gateway.auth_token / ssl_cert / ssl_key: null clears the stored value (our validator's rule).
+                keep = ("auth_token", "ssl_cert", "ssl_key") if block is data.get("gateway") else ()
+                for key in [key for key, value in block.items() if value is None and key not in keep]:
+                    del block[key]
 
     # -- shapes -----------------------------------------------------------------------------------------------
     def single_bot(self) -> None:

@@ -192,3 +192,16 @@ def test_gateway_auth_tokens_become_scoped_access_tokens_stored_as_hashes(monkey
     monkeypatch.setenv("OPERATOR_TOKEN", "operator-secret-2")
     run(FIXTURES / "every_key.yaml")
     assert AccessToken.objects.get(name="gateway-yaml-2").scopes == ["read", "write", "admin"]
+
+
+def test_a_null_optional_key_is_read_as_not_set_as_in_praisonais_schema(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(
+        "hooks: null\nagents:\n  a: {model: echo, llm: null, tools: null, knowledge: null}\n"
+        "channels:\n  telegram: {token: t, routing: null, routes: {default: a}, unknown_user_policy: null,"
+        " streaming: null, allowed_users: null}\n"
+    )
+    _, err = run(path)
+    assert routes("telegram") == {"default": "a"}
+    assert ChannelInstance.objects.get(name="telegram").options == {}
+    assert err == []
