@@ -27,9 +27,14 @@ def agent_for(instance: ChannelInstance, message: InboundMessage, routed: Agent)
     return slash.agent_for(instance, message) or routed
 
 
-def activity_for(adapter: Adapter, target: Target, instance: ChannelInstance, agent: Agent) -> ToolActivity | None:
-    """Tool activity for agents that can use tools (others keep the non-streaming path), unless turned off."""
+def activity_for(
+    adapter: Adapter, target: Target, instance: ChannelInstance, agent: Agent, event: InboundEvent
+) -> ToolActivity | None:
+    """Tool activity for agents that can use tools (others keep the non-streaming path), unless turned off; a
+    background task shows it only at notification level `all`."""
     if not instance.option("tool_activity") or not (agent.tools or agent.delegates):
+        return None
+    if background.is_background(event) and background.level(event) != "all":
         return None
     return ToolActivity(adapter, target)
 

@@ -26,6 +26,7 @@ from channels_app.adapters import Adapter, InboundMessage, Target, get_adapter
 from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
+from console_app.takeover import hold_for_human
 from routing.commands import turn_hooks
 from routing.pipeline import agent_loop, delivery, dispatch, sessions, turns
 from routing.resolver import resolve_agent
@@ -144,6 +145,10 @@ def _answer(
     route = resolve_agent(instance, event.context or message.context)
     agent = turn_hooks.agent_for(instance, message, route.agent)
     session = sessions.session_for(instance, event.conversation_key, event.chat_id, event.thread_id)
+    held = hold_for_human(session, event, message.text, message.sender_id)
+    if held:  # an operator has taken this conversation over: the message waits for them, the agent stays silent
+        _finish(event, InboundEvent.Status.IGNORED, held)
+        return None
     canned = turn_hooks.canned_reply(event, instance, message, session)
     if canned is not None:  # a feedback notice or a session command's confirmation: no agent runs
         with transaction.atomic():
@@ -163,7 +168,7 @@ def _answer(
         events={"instance": instance.name, "event_id": event.pk, "route": route.source},
     )
     target = adapter.target_for(message)
-    activity = turn_hooks.activity_for(adapter, target, instance, agent)
+    activity = turn_hooks.activity_for(adapter, target, instance, agent, event)
     adapter.typing(target)
     yield_to_acks()
     try:

@@ -109,3 +109,20 @@ def test_background_tasks_are_bounded_per_conversation(
     assert any(t.startswith("Too many background tasks running here (1 at most)") for t in sent)
     assert any(t.endswith("complete:\nslow result") for t in sent)
     assert InboundEvent.objects.filter(event_type="background").count() == 1
+
+
+def test_background_level_all_shows_tool_activity_and_result_but_lower_levels_do_not(
+    make_instance, fake_slack, fake_openai, say, idle, echo_agent
+) -> None:
+    echo_agent.model, echo_agent.base_url, echo_agent.tools = "gpt-4o-mini", fake_openai.base_url, ["add"]
+    echo_agent.save()
+    instance = make_instance("slack", fake_slack.url)
+    for level in ("result", "all"):
+        settings_with(background_notification_level=level)
+        fake_openai.script(Reply(tool_calls=[("add", {"a": 1, "b": 2})]), Reply(text=f"three ({level})"))
+        say(instance.name, f"/background add at {level}")
+        idle()
+    activity = [r.json["text"] for r in fake_slack.received("/chat.postMessage") if "Using add" in r.json["text"]]
+    assert activity == ["_Using add…_"]  # only the task at level all showed it
+    assert len(fake_slack.received("/chat.delete")) == 1
+    assert [t for t in texts(fake_slack) if "complete" in t][-1].endswith("three (all)")
