@@ -207,7 +207,7 @@ class DiscordAdapter(Adapter):
 
     def react(self, target: Target, message_id: str, emoji: str, *, replaces: str = "") -> None:
         # PUT/DELETE /channels/{c}/messages/{m}/reactions/{emoji}/@me, emoji URL-encoded (Discord API, Reactions).
-        if not message_id.isdigit():
+        if not message_id.isdigit() or (target.extra or {}).get("interaction_token"):
             return  # a slash command has no user message to react to
         for method, value in (("PUT", emoji), ("DELETE", replaces)):
             if value:

@@ -114,3 +114,11 @@ def test_ack_scope_decides_which_answered_messages_get_the_ack(scope, context, m
 
 def test_no_ack_emoji_means_no_reaction_at_all() -> None:
     assert should_ack({"done_emoji": "✅"}, message("slack", "C1", "1.2")) is False
+
+
+def test_a_discord_slash_command_gets_no_reaction(discord: FakeDiscord) -> None:
+    bot = adapter("discord", discord.url, {"token": discord.token})
+    msg = message("discord", "1200000000000000001", "1300000000000000043")
+    msg.reply = {"interaction_token": "tok", "application_id": "1100000000000000001"}
+    ack_finish(bot, msg, OPTIONS, ack_start(bot, msg, OPTIONS), delivered=True)
+    assert discord.reactions == []
