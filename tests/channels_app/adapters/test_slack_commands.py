@@ -103,3 +103,35 @@ def test_a_response_url_outside_slack_is_never_called(client, make_instance, fak
     idle()
     assert response_url.requests == [] and fake_slack.requests == []
     assert OutboundMessage.objects.get().status == "failed"
+
+
+def test_the_seeds_budget_impact_command_reaches_a_coordinator_that_delegates(
+    client, make_instance, response_url, idle
+) -> None:
+    """Slack "/budget-impact hire 3 engineers" → coordinator → financial-analyst + recruiter → one synthesis."""
+    from agents_app.models import AgentRun
+    from tests.fakes.fake_openai import FakeOpenAI, Reply
+
+    with FakeOpenAI() as llm:
+        for name in ("financial-analyst", "recruiter"):
+            Agent.objects.create(name=name, model="gpt-4o-mini", base_url=llm.base_url, instructions=name)
+        Agent.objects.create(
+            name="coordinator",
+            model="gpt-4o-mini",
+            base_url=llm.base_url,
+            instructions="Coordinate.",
+            delegates=["financial-analyst", "recruiter"],
+        )
+        llm.script(
+            Reply(tool_calls=[("ask_financial_analyst", {"task": "cost"}), ("ask_recruiter", {"task": "time"})]),
+            Reply(text="$600k a year"),
+            Reply(text="10 weeks"),
+            Reply(text="Hiring 3 engineers: about $600k a year, about 10 weeks."),
+        )
+        instance = make_instance("slack", response_url.url, slash_commands={"/budget-impact": "coordinator"})
+        assert post(client, instance.name, command_body(response_url)).status_code == 200
+        idle()
+    [answer] = response_url.received("/abcdef")
+    assert answer.json["text"] == "Hiring 3 engineers: about $600k a year, about 10 weeks."
+    parent = AgentRun.objects.get(agent_name="coordinator")
+    assert sorted(parent.children.values_list("agent_name", flat=True)) == ["financial-analyst", "recruiter"]
