@@ -45,6 +45,11 @@ class AuthResult:
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
 
+    @property
+    def owner(self) -> str:
+        """Which token this is, for owning push identities: `token:<id>`, or `gateway` for the auth_token."""
+        return f"token:{self.token_id}" if self.token_id is not None else self.token_name
+
 
 def token_from_scope(scope: dict[str, Any]) -> str | None:
     """The presented token: query string first (reference clients), then an Authorization: Bearer header."""

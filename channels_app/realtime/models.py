@@ -225,6 +225,18 @@ class PushSubscription(models.Model):
         return f"{self.client_id} → {self.channel.name}"
 
 
+class PushClient(models.Model):
+    """Who owns a push client_id: the token that first used it. Another token may not act as that identity (and so
+    receive its messages) unless it has the admin scope."""
+
+    client_id = models.CharField(max_length=128, unique=True, help_text="Client identity.")
+    owner = models.CharField(max_length=120, help_text="The token that first registered it (token:<id> or gateway).")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was first registered.")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ({self.owner})"
+
+
 class Presence(models.Model):
     """A client identity's presence: online while it heartbeats (or holds a socket)."""
 

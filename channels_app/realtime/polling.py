@@ -17,10 +17,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_app.realtime import frames, presence, push
-from channels_app.realtime.auth import READ, WRITE, AuthResult, authenticate_token
+from channels_app.realtime.auth import ADMIN, READ, WRITE, AuthResult, authenticate_token
 from channels_app.realtime.config import RealtimeConfig, load_config
 
 POLL_INTERVAL = 0.1
+CLIENT_ID_TAKEN = "that client_id belongs to another token (an admin-scope token may act for it)"
 View = Callable[[HttpRequest], Awaitable[JsonResponse]]
 
 
@@ -64,6 +65,9 @@ def endpoint(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable[[Call
                     return _fail(400, "invalid_json", f"the body is not valid JSON: {exc.message}")
             if not isinstance(body, dict):
                 return _fail(400, "invalid_body", "the body must be a JSON object")
+            identity = _named_identity(body)
+            if identity and not await sync_to_async(push.claim_client)(identity, auth.owner, auth.allows(ADMIN)):
+                return _fail(403, "client_id_taken", CLIENT_ID_TAKEN)
             try:
                 result = await handler(body, config)
             except push.PushError as exc:
@@ -81,6 +85,14 @@ POLL_TOKEN_SALT = "channels_app.realtime.polling"
 def poll_token_for(client_id: str) -> str:
     """The `poll_token` register hands out: the identity, signed, so any process can check it without storing it."""
     return signing.dumps(client_id, salt=POLL_TOKEN_SALT, compress=True)
+
+
+def _named_identity(body: dict[str, Any]) -> str | None:
+    """The client_id (or poll_token's identity) a request names, checked against its owner token before it runs."""
+    try:
+        return _client_id(body)
+    except push.PushError:
+        return None  # none named, or a bad poll_token: the handler answers that
 
 
 def _client_id(body: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from channels_app.realtime import frames, groups
 from channels_app.realtime.config import load_config
 from channels_app.realtime.dbhop import pooled
-from channels_app.realtime.models import PushChannel, PushMessage, PushSubscription
+from channels_app.realtime.models import PushChannel, PushClient, PushMessage, PushSubscription
 
 CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 
@@ -138,8 +138,19 @@ def message_frame(message: PushMessage, channel_name: str) -> dict[str, Any]:
     return frame
 
 
+def claim_client(client_id: str, owner: str, may_override: bool) -> bool:
+    """May the token `owner` act as push identity `client_id`? The first token to use an identity owns it; another
+    token is refused (it would receive that client's messages) unless it has the admin scope (`may_override`)."""
+    if not client_id or not owner:
+        return True
+    row, created = PushClient.objects.get_or_create(client_id=client_id, defaults={"owner": owner[:120]})
+    return created or row.owner == owner[:120] or may_override
+
+
 def store_message(name: object, data: object, publisher: str = "") -> tuple[dict[str, Any], int]:
     """Number and keep one message; returns its frame and how many identities (publisher excluded) will get it."""
+    if data is None:
+        raise PushError("invalid_data", "data must be a JSON value other than null")
     config = load_config()
     with transaction.atomic():
         channel = _get_channel(name)

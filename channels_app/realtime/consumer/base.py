@@ -30,7 +30,7 @@ from channels_app.realtime import (
     remote_agents,
     sessions,
 )
-from channels_app.realtime.auth import AuthResult, authenticate_scope
+from channels_app.realtime.auth import ADMIN, AuthResult, authenticate_scope
 from channels_app.realtime.config import RealtimeConfig
 from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.turns import TurnInput
@@ -40,6 +40,7 @@ log = logging.getLogger("channels_app.realtime.consumers")
 db = pooled
 
 CLOSE_AUTH = 4003
+CLIENT_ID_TAKEN = "that client_id belongs to another token (an admin-scope token may act for it)"
 CLOSE_LIVENESS = 4002
 CLOSE_SLOW_CONSUMER = 1013
 
@@ -100,12 +101,21 @@ class ConnectionBase(AsyncWebsocketConsumer):
         self.ticker: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         # Unnamed: an identity tied to the token, so a returning PushClient can continue it (push.adoptable_identity).
-        anonymous = push.anonymous_identity(self.auth.token_name if self.auth else "", self.connection_id)
-        self.client_id = (query.get("client_id") or [""])[0][:128] or anonymous
+        # (keyed by the token's identity, not its name: people's tokens share names such as "ops").
+        anonymous = push.anonymous_identity(self.auth.owner if self.auth else "", self.connection_id)
+        self.named_client = (query.get("client_id") or [""])[0][:128]
+        self.client_id = self.named_client or anonymous
         if not self.auth.ok:
             await self.accept()
             next_step = "reauthenticate" if self.auth.code == "auth_required" else "do_not_retry"
             await self.send_frame(frames.hello_error(self.auth.code, self.auth.message, next_step))
+            await self.close(code=CLOSE_AUTH)
+            return
+        if self.named_client and not await db(push.claim_client)(
+            self.named_client, self.auth.owner, self.auth.allows(ADMIN)
+        ):
+            await self.accept()
+            await self.send_frame(frames.hello_error("client_id_taken", CLIENT_ID_TAKEN, "do_not_retry"))
             await self.close(code=CLOSE_AUTH)
             return
         self.admitted, channels = await db(self._admit)()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from channels_app.realtime import broadcast, connections, frames, groups, push, sessions
-from channels_app.realtime.consumer.base import ConnectionBase, db
+from channels_app.realtime.auth import ADMIN
+from channels_app.realtime.consumer.base import CLIENT_ID_TAKEN, ConnectionBase, db
 from channels_app.realtime.turns import agent_resolver
 
 
@@ -46,8 +47,9 @@ class SessionHandlers(ConnectionBase):
         if frame.get("role") == "agent":
             self.role = "agent"
         client_id = frame.get("client_id")
-        if isinstance(client_id, str) and client_id.strip():
-            await self.set_client_id(client_id.strip()[:128])
+        if isinstance(client_id, str) and client_id.strip() and not await self.set_client_id(client_id.strip()[:128]):
+            await self.send_frame(frames.hello_error("client_id_taken", CLIENT_ID_TAKEN, "repair"))
+            return
         since = frame.get("since")
         session_id = frame.get("session_id")
         if self.session_id:
@@ -103,13 +105,17 @@ class SessionHandlers(ConnectionBase):
             "connect", {"client_id": self.client_id, "session_id": self.session_id, "agent_id": resolved}
         )
 
-    async def set_client_id(self, client_id: str) -> None:
+    async def set_client_id(self, client_id: str) -> bool:
+        """Act as push identity `client_id`, if this token owns it (or may override: admin scope)."""
         if client_id == self.client_id:
-            return
+            return True
+        if not await db(push.claim_client)(client_id, self.auth.owner, self.auth.allows(ADMIN)):
+            return False
         self.client_id = client_id
         await db(connections.set_client)(self.connection_id, client_id)
         if self.config.push_enabled:
             await self.join_client_channels()
+        return True
 
     async def join_client_channels(self) -> None:
         for name in await db(push.client_channels)(self.client_id):
