@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from routing.api.gateway_auth import is_gateway_token
+from routing.serving.access import loopback_trusted
 from routing.status.health import health_body, uptime
 from routing.status.metrics import metrics_text
 from routing.status.probes import readiness
@@ -17,7 +19,20 @@ def health(request: HttpRequest) -> JsonResponse:
 
     The details come from the database when it answers; an outage only drops them, so it never restarts the process.
     """
-    return JsonResponse(health_body())
+    return JsonResponse(health_body(detailed=_may_see_details(request)))
+
+
+def _may_see_details(request: HttpRequest) -> bool:
+    """Error texts and process names: for a local operator tool, a staff session or the gateway token."""
+    if loopback_trusted(request) or (request.user.is_authenticated and request.user.is_staff):
+        return True
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return False
+    try:
+        return is_gateway_token(header[7:].strip())
+    except Exception:  # the database is away: liveness still answers, without the details
+        return False
 
 
 @require_GET

@@ -110,15 +110,37 @@ def _details() -> dict[str, Any]:
     }
 
 
-def health_body() -> dict[str, Any]:
-    """Liveness plus what an operator asks first; never raises."""
+def health_body(*, detailed: bool = True) -> dict[str, Any]:
+    """Liveness plus what an operator asks first; never raises.
+
+    Not `detailed` (an anonymous caller from another machine): states and counts only, no error texts or process
+    names — /health needs no credentials, so it must not hand out what a platform or a listener said went wrong.
+    """
     body: dict[str, Any] = {"status": "ok", "uptime": uptime(), "mode": settings.GATEWAY_MODE}
     try:
         body.update(_details())
     except Exception as exc:  # the process is alive even when the database is not; say so, don't fail
         log.warning("/health details unavailable: %s", type(exc).__name__)
         body["database"] = "unavailable"
+    if not detailed:
+        _redact(body)
     return body
+
+
+def _redact(body: dict[str, Any]) -> None:
+    for channel in (body.get("channels") or {}).values():
+        errors = {channel.get("last_error"), (channel.get("supervision") or {}).get("last_error")} - {None, ""}
+        configuration = channel.get("state") in ("not configured", "disabled", "paused")
+        if channel.get("reason") in errors and not configuration:  # an error text; what the setup lacks stays
+            channel["reason"] = "failing: send the gateway token (or run gateway_status) for the error"
+        channel["last_error"] = ""
+        channel.get("supervision", {})["last_error"] = None
+    body["listeners"] = [
+        {key: row.get(key) for key in ("instance", "platform", "kind", "status", "healthy")}
+        for row in body.get("listeners") or []
+    ]
+    if isinstance(body.get("schedules"), dict):
+        body["schedules"].pop("schedulers", None)
 
 
 def info_body(scopes: list[str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from channels_app.models import ChannelInstance, GatewaySettings, InboundEvent
 pytestmark = pytest.mark.django_db
 
 TOKEN = "health-gateway-token"
+AS_OPERATOR = f"Bearer {TOKEN}"  # /health shows error texts and process names only to an operator
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def gateway(db) -> None:
 
 
 def test_health_reports_uptime_agents_and_each_channel_with_its_state(client, gateway) -> None:
-    body = client.get("/health").json()
+    body = client.get("/health", HTTP_AUTHORIZATION=AS_OPERATOR).json()
     assert body["status"] == "ok" and body["uptime"] >= 0
     assert body["agents"] == 1  # enabled agents
     assert set(body["channels"]) == {"ops-slack", "tg", "quiet"}
@@ -80,7 +81,7 @@ def test_a_ticking_embedded_scheduler_makes_health_say_schedules_will_fire(clien
     from routing.status import schedulers
 
     schedulers.beat("embedded", force=True)
-    status = client.get("/health").json()["schedules"]
+    status = client.get("/health", HTTP_AUTHORIZATION=AS_OPERATOR).json()["schedules"]
     assert status["will_fire"] is True and status["schedulers"] == [f"embedded {schedulers.HOLDER}"]
     schedulers.forget()
     assert client.get("/health").json()["schedules"]["will_fire"] is False
@@ -94,7 +95,7 @@ def test_celery_beat_counts_once_it_has_sent_its_sweep(client, gateway) -> None:
     PeriodicTask.objects.create(
         name="gateway-sweep-unfinished", task="routing.sweep_unfinished", interval=every, last_run_at=timezone.now()
     )
-    assert client.get("/health").json()["schedules"]["schedulers"] == ["celery beat"]
+    assert client.get("/health", HTTP_AUTHORIZATION=AS_OPERATOR).json()["schedules"]["schedulers"] == ["celery beat"]
 
 
 def test_health_says_not_configured_for_a_channel_missing_a_required_credential(client, gateway) -> None:
@@ -108,3 +109,12 @@ def test_the_dashboard_status_carries_the_scheduler_warning(client, gateway) -> 
     body = client.get("/api/v1/status", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
     assert body["runtime"]["scheduler"]["will_fire"] is False
     assert "schedules will never fire" in body["runtime"]["scheduler"]["reason"]
+
+
+def test_anonymous_health_from_another_machine_shows_states_but_no_error_texts(client, gateway) -> None:
+    body = client.get("/health").json()
+    tg = body["channels"]["tg"]
+    assert (tg["state"], tg["ok"]) == ("backoff", False)
+    assert "boom" not in str(body) and tg["last_error"] == ""
+    assert set(body["listeners"][0]) == {"instance", "platform", "kind", "status", "healthy"}
+    assert "schedulers" not in body["schedules"] and body["schedules"]["will_fire"] is False
