@@ -7,6 +7,7 @@ settings.GATEWAY_WS_AGENT_RESOLVER an async callable `(agent_id) -> str | None` 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -50,6 +51,23 @@ class TurnError(Exception):
         self.code = code
         self.message = message
         self.retryable = retryable
+
+
+# Every WebSocket turn queue running in this process. A turn outlives its socket (the answer waits in the session's
+# replay buffer for the client to resume), so a graceful shutdown waits for these, not only for the connections.
+_in_flight: set[asyncio.Task[Any]] = set()
+
+
+def track(task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+    """Count `task` as in-flight WebSocket turn work until it ends."""
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
+    return task
+
+
+def turns_in_flight() -> int:
+    """How many WebSocket turn queues are still running (the server waits for them on SIGTERM)."""
+    return sum(1 for task in list(_in_flight) if not task.done())
 
 
 @cache

@@ -18,6 +18,7 @@ from daphne.ws_protocol import WebSocketProtocol
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from twisted.internet import reactor, threads
 
+from channels_app.realtime.turns import turns_in_flight
 from channels_app.ws_urls import is_websocket_path
 from routing.serving.background import BackgroundServices
 
@@ -146,7 +147,9 @@ class GracefulGateway:
         log.error("stopping background work failed: %s", failure)
 
     def _requests_in_flight(self) -> int:
-        busy = 0
+        # WebSocket turns run on after their socket closed (1001): each is finished, its answer stored in the
+        # session's replay buffer, and a client that resumes after the restart gets it once.
+        busy = turns_in_flight()
         for details in getattr(self.server, "connections", {}).values():
             task = details.get("application_instance")
             if task is not None and not task.done() and "disconnected" not in details:

@@ -11,7 +11,7 @@ from typing import Any
 from channels_app.realtime import broadcast, frames, groups, sessions
 from channels_app.realtime.auth import WRITE
 from channels_app.realtime.consumer.base import ConnectionBase, db, log
-from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, turn_handler
+from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, track, turn_handler
 
 STOP_TURN = {"/stop", "stop"}
 STOP_ALL = {"/stop all", "/cancel"}
@@ -91,7 +91,7 @@ class TurnHandlers(ConnectionBase):
             )
         )
         if self.turn_task is None or self.turn_task.done():
-            self.turn_task = asyncio.create_task(self.run_turns())
+            self.turn_task = track(asyncio.create_task(self.run_turns()))
 
     async def run_turns(self) -> None:
         """Run queued turns one at a time, in order; keeps going if the client drops (results wait for resume)."""
