@@ -50,6 +50,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "gatewaysite.json_errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 INSTALLED_APPS = [
     "daphne",
@@ -201,6 +202,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Group operations by resource (agents, channels…) instead of one "v1" tag.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Every operation's error answers (400/401/403/404/429, one Error body) are in the schema: routing/api/schema_errors.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "routing.api.schema_errors.add_error_responses",
+    ],
 }
 
 # The gateway's own knobs.

@@ -12,8 +12,9 @@ from routing.models import Session, SessionMessage
 class SessionSerializer(serializers.ModelSerializer):
     """A conversation session; instance and agent by name."""
 
-    instance = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    agent = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # Nullable: a WebSocket, API or CLI session has no channel instance; a session nobody answered yet, no agent.
+    instance = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    agent = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     message_count = serializers.IntegerField(read_only=True, help_text="Messages in the session's history.")
 
     class Meta:

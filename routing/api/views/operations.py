@@ -45,7 +45,8 @@ class PushChannelsView(APIView):
     def get(self, request: Request) -> Response:
         return Response({"channels": services.push_channel_list()})
 
-    @extend_schema(request=PushChannelCreateSerializer, responses={201: OpenApiTypes.OBJECT})
+    # 201 when the channel is new, 200 when it already existed (creation is idempotent).
+    @extend_schema(request=PushChannelCreateSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         body = PushChannelCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -85,7 +86,8 @@ class ConfigExportView(APIView):
             OpenApiParameter("agents", str, description="Comma-separated agent names: export only these."),
             OpenApiParameter("channels", str, description="Comma-separated channel names: export only these."),
         ],
-        responses={(200, "application/yaml"): OpenApiTypes.STR},
+        # The body is a YAML document whose top level is a mapping of sections (what a YAML-aware client parses).
+        responses={(200, "application/yaml"): OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> HttpResponse:
         def names(key: str) -> list[str] | None:
