@@ -239,6 +239,12 @@ GATEWAY_SCHEDULE_LATE_SECONDS = env_float("GATEWAY_SCHEDULE_LATE_SECONDS", 120.0
 GATEWAY_SCHEDULE_RUN_LEASE = env_float("GATEWAY_SCHEDULE_RUN_LEASE", 600.0)
 GATEWAY_SCHEDULER_WORKERS = env_int("GATEWAY_SCHEDULER_WORKERS", 4)
 GATEWAY_SHUTDOWN_TIMEOUT = env_float("GATEWAY_SHUTDOWN_TIMEOUT", 10.0)
+# Webhook intake and the WebSocket plane's database work (channels_app/webhooks, channels_app/realtime).
+GATEWAY_ACK_PRIORITY_WAIT = env_float("GATEWAY_ACK_PRIORITY_WAIT", 0.1)
+GATEWAY_INTAKE_WRITERS = env_int("GATEWAY_INTAKE_WRITERS", 0)  # 0: 1 on SQLite, 4 on PostgreSQL
+GATEWAY_INTAKE_TIMEOUT = env_float("GATEWAY_INTAKE_TIMEOUT", 10.0)
+GATEWAY_WS_DB_THREADS = env_int("GATEWAY_WS_DB_THREADS", 0)  # 0: 1 on SQLite, 4 on PostgreSQL
+GATEWAY_WS_SERVER_BEAT = env_float("GATEWAY_WS_SERVER_BEAT", 10.0)
 
 # Agent runtime (agents_app.runtime, documented in docs/agents.md).
 GATEWAY_LLM_TIMEOUT = float(env_str("GATEWAY_LLM_TIMEOUT", "60"))

@@ -24,9 +24,7 @@ _last_beat = 0.0
 
 def server_beat_seconds() -> float:
     """How often this process proves it is alive (and runs the sweepers)."""
-    if hasattr(settings, "GATEWAY_WS_SERVER_BEAT"):
-        return float(settings.GATEWAY_WS_SERVER_BEAT)
-    return float(os.environ.get("GATEWAY_WS_SERVER_BEAT") or 10.0)
+    return float(settings.GATEWAY_WS_SERVER_BEAT)
 
 
 def server_ttl() -> timedelta:

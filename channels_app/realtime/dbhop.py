@@ -12,7 +12,6 @@ that thread's writes then never fight each other for SQLite's lock, and still ru
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +29,9 @@ _guard = threading.Lock()
 
 
 def pool_size() -> int:
-    """GATEWAY_WS_DB_THREADS (setting, then environment); default 1 on SQLite, 4 on PostgreSQL."""
-    value = getattr(settings, "GATEWAY_WS_DB_THREADS", None) or os.environ.get("GATEWAY_WS_DB_THREADS")
-    if value:
+    """settings.GATEWAY_WS_DB_THREADS; 0 (the default): 1 on SQLite, 4 on PostgreSQL."""
+    value = int(settings.GATEWAY_WS_DB_THREADS or 0)
+    if value > 0:
         return max(1, int(value))
     return 1 if connection.vendor == "sqlite" else 4
 

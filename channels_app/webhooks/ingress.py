@@ -10,7 +10,6 @@ default 0.1, 0 = off, so a steady stream of deliveries slows replies but never s
 
 from __future__ import annotations
 
-import os
 import threading
 
 from django.conf import settings
@@ -58,11 +57,5 @@ def yield_to_acks() -> None:
 
 
 def _max_wait() -> float:
-    """settings.GATEWAY_ACK_PRIORITY_WAIT, else the environment variable of that name, else the default."""
-    value = getattr(settings, "GATEWAY_ACK_PRIORITY_WAIT", None)
-    if value is None:
-        value = os.environ.get("GATEWAY_ACK_PRIORITY_WAIT")
-    try:
-        return DEFAULT_WAIT if value is None else float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_WAIT
+    """settings.GATEWAY_ACK_PRIORITY_WAIT (read from the environment once, in gatewaysite/settings.py)."""
+    return float(settings.GATEWAY_ACK_PRIORITY_WAIT)

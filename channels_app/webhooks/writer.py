@@ -69,11 +69,8 @@ class GroupCommitWriter:
     def thread_count() -> int:
         """settings.GATEWAY_INTAKE_WRITERS, else 1 on SQLite (one write lock: more threads only queue on it)
         and 4 on PostgreSQL (its commits run side by side; the unique keys still decide duplicates)."""
-        value = getattr(settings, "GATEWAY_INTAKE_WRITERS", None)
-        try:
-            return max(1, int(value)) if value is not None else (1 if connection.vendor == "sqlite" else 4)
-        except (TypeError, ValueError):
-            return 1
+        value = int(settings.GATEWAY_INTAKE_WRITERS or 0)
+        return max(1, value) if value > 0 else (1 if connection.vendor == "sqlite" else 4)
 
     async def store(
         self,
@@ -88,7 +85,7 @@ class GroupCommitWriter:
         job = _Job(instance, messages, statuses, loop, loop.create_future())
         self._ensure_started()
         self._queue.put(job)
-        limit = timeout if timeout is not None else float(getattr(settings, "GATEWAY_INTAKE_TIMEOUT", DEFAULT_TIMEOUT))
+        limit = timeout if timeout is not None else float(settings.GATEWAY_INTAKE_TIMEOUT)
         try:
             return await asyncio.wait_for(job.future, limit)
         except TimeoutError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shutdown-timeout",
             type=float,
-            default=float(os.environ.get("GATEWAY_SHUTDOWN_TIMEOUT", 10)),
+            default=float(settings.GATEWAY_SHUTDOWN_TIMEOUT),
             help="seconds to finish in-flight work on SIGTERM/SIGINT before exiting (default 10)",
         )
 
