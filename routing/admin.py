@@ -59,7 +59,19 @@ class ValidatedAgentForm(AgentForm):
         fields = {key: cleaned[key] for key in ("tools", "temperature") if cleaned.get(key) is not None}
         for issue in validate_agent_fields(name, fields):
             field = field_of(issue, f"agents.{name}")
-            self.add_error(field if field in self.fields else None, str(issue))
+            # On its own field the message stands alone: no YAML key path ("agents.x.temperature: …").
+            self.add_error(
+                field if field in self.fields else None, issue.message if field in self.fields else str(issue)
+            )
+        if not self.has_error("model") and not self.has_error("api_key"):
+            from console_app.model_check import check_model
+
+            check = check_model(
+                cleaned.get("model") or "", base_url=cleaned.get("base_url") or "", api_key=cleaned.get("api_key") or ""
+            )
+            for field, message in check.errors.items():
+                self.add_error(field if field in self.fields else None, message)
+            self.model_warnings = check.warnings
         return cleaned
 
 
@@ -70,6 +82,26 @@ admin.site.unregister(Agent)
 class GatewayAgentAdmin(AgentAdmin):
     form = ValidatedAgentForm
     actions = [export_agents]
+    change_form_template = "admin/agents_app/agent/change_form.html"
+
+    def save_model(self, request: HttpRequest, obj: Agent, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for warning in getattr(form, "model_warnings", []):
+            messages.warning(request, warning)
+        if not obj.enabled:
+            routed = [str(rule) for rule in obj.routing_rules.select_related("instance")]
+            scheduled = list(obj.schedules.filter(enabled=True).values_list("name", flat=True))
+            if routed or scheduled:
+                where = ", ".join(routed + [f"schedule {name}" for name in scheduled])
+                messages.warning(
+                    request, f"'{obj.name}' is disabled but still routed to ({where}): those messages get no answer."
+                )
+
+    def get_urls(self) -> list[URLPattern]:
+        from console_app.agent_test import test_agent_view
+
+        view = self.admin_site.admin_view(lambda request, object_id: test_agent_view(self, request, object_id))
+        return [path("<path:object_id>/test/", view, name="agents_app_agent_test"), *super().get_urls()]
 
 
 class ChannelInstanceForm(forms.ModelForm):
@@ -139,13 +171,46 @@ class ChannelInstanceAdmin(admin.ModelAdmin):
     list_display = ("name", "platform", "enabled", "paused", "routes", "credential_status", "last_error")
     list_filter = ("platform", "enabled", "paused")
     search_fields = ("name",)
-    readonly_fields = ("receives", "last_error", "last_error_at", "created_at", "updated_at")
+    readonly_fields = ("webhook_url", "health", "receives", "last_error", "last_error_at", "created_at", "updated_at")
     actions = [export_channels, *CONTROL_ACTIONS]
 
     @admin.display(description="receives by")
     def receives(self, obj: ChannelInstance) -> str:
         """Webhook, long polling, socket…: how the instance receives messages and why (as /health says)."""
         return receives_text(obj)
+
+    def get_form(self, request: HttpRequest, obj: ChannelInstance | None = None, **kwargs: object) -> type:
+        self._request = request  # webhook_url needs the host the operator reached us on
+        form = super().get_form(request, obj, **kwargs)
+        if "name" in form.base_fields:  # "<name>" in the model's help text would be eaten as an HTML tag
+            form.base_fields["name"].help_text = "Instance name; its webhook is shown below once saved."
+        return form
+
+    @admin.display(description="webhook URL")
+    def webhook_url(self, obj: ChannelInstance) -> str:
+        """Where the platform must deliver (with a copy button); listeners need none."""
+        if not obj.pk:
+            return "shown once the instance is saved"
+        request = getattr(self, "_request", None)
+        path = f"/webhooks/{obj.name}/"
+        url = request.build_absolute_uri(path) if request is not None else path
+        return format_html(
+            '<input type="text" readonly value="{}" id="webhook-url" size="60" onclick="this.select()"> '
+            '<button type="button" class="button" id="copy-webhook-url" '
+            "onclick=\"navigator.clipboard.writeText(document.getElementById('webhook-url').value);"
+            "this.textContent='Copied'\">Copy</button>",
+            url,
+        )
+
+    @admin.display(description="health")
+    def health(self, obj: ChannelInstance) -> str:
+        """The same state and reason the dashboard and /health show (channels_app.health)."""
+        from channels_app.health import instance_states
+
+        state = next((s for s in instance_states() if s.name == obj.name), None)
+        if state is None:
+            return "-"
+        return f"{state.state}: {state.reason}" if state.reason else state.state
 
     change_list_template = "admin/routing/channelinstance/change_list.html"
 
@@ -229,6 +294,14 @@ class ScheduleAdmin(admin.ModelAdmin):
         from routing.schedules.admin_page import last_run_text
 
         return last_run_text(obj)
+
+    def save_model(self, request: HttpRequest, obj: Schedule, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        from routing.schedules.admin_page import next_run_text
+
+        upcoming = next_run_text(obj)
+        if obj.enabled and upcoming.startswith("never"):
+            messages.warning(request, f"'{obj.name}' will not fire: {upcoming}.")
 
     def has_run_now_permission(self, request: HttpRequest) -> bool:
         """Operators and admins (the routing.run_schedule_now permission of their role group)."""

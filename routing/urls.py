@@ -6,8 +6,10 @@ from django.urls import path
 
 from routing import views
 from routing.api.views.control import InfoView
+from routing.ui.landing import landing
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     path("live", views.live, name="live"),
