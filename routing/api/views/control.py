@@ -15,8 +15,7 @@ from rest_framework.views import APIView
 from channels_app.control import ACTIONS, instance_control
 from routing.api.authentication import ApiTokenAuthentication
 from routing.api.gateway_auth import GatewayTokenAuthentication, service_user
-from routing.api.models import ApiToken
-from routing.api.permissions import AdminOnly, ReadOnlyOrAdmin
+from routing.api.permissions import AdminOnly, ReadOnlyOrAdmin, effective_scope
 from routing.serving.access import loopback_trusted
 from routing.status.health import info_body
 
@@ -55,9 +54,9 @@ AUTHENTICATION = [
 
 
 def caller_scopes(request: Request) -> list[str]:
-    if isinstance(request.auth, ApiToken):
-        return ALL_SCOPES if request.auth.scope == ApiToken.Scope.ADMIN and request.user.is_staff else ["read"]
-    return ALL_SCOPES if request.user.is_staff else ["read"]
+    """The caller's scopes as PraisonAI's `gateway status` prints them (admin implies write implies read)."""
+    scope = effective_scope(request)
+    return ALL_SCOPES[: ALL_SCOPES.index(scope) + 1] if scope in ALL_SCOPES else []
 
 
 class InfoView(APIView):

@@ -97,3 +97,7 @@ def test_the_gateway_auth_token_is_an_admin_token_on_the_rest_api(gateway_client
     assert gateway_client.get("/api/v1/agents/").status_code == 200
     created = gateway_client.post("/api/v1/agents/", {"name": "made-by-gateway-token", "model": "echo"}, format="json")
     assert created.status_code == 201, created.content
+
+
+def test_info_lists_the_callers_own_scopes(instance, reader) -> None:
+    assert reader.get("/info").json()["scopes"] == ["read"]
