@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+SLOW_CONSUMER = 1013  # "try again later": slow consumers, full queues, over-capacity
 SERVER_SENDABLE = frozenset({1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014})
 
 

@@ -18,6 +18,8 @@ from daphne.ws_protocol import WebSocketProtocol
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from twisted.internet import reactor, threads
 
+from channels_app.realtime.close_codes import SLOW_CONSUMER
+from channels_app.realtime.limits import max_buffered_bytes
 from channels_app.realtime.turns import turns_in_flight
 from channels_app.ws_urls import is_websocket_path
 from routing.serving.background import BackgroundServices
@@ -43,6 +45,32 @@ class KnownPathsWebSocketProtocol(WebSocketProtocol):
         if getattr(self, "refused", False):
             return  # never registered with the server: nothing to tell the application
         super().onClose(wasClean, code, reason)
+
+    def serverSend(self, content: str | bytes, binary: bool = False) -> None:  # noqa: N802 - daphne's name
+        """Write a frame unless the client stopped reading: over GATEWAY_WS_MAX_BUFFERED_BYTES waiting in this
+        socket's send buffer, the connection is closed with 1013 and nothing more is buffered for it."""
+        if getattr(self, "evicted", False):
+            return
+        if buffered_bytes(self.transport) > self.buffer_limit():
+            self.evicted = True
+            log.warning("closing WebSocket %s: it stopped reading (send buffer over the bound)", self.client_addr)
+            self.sendClose(code=SLOW_CONSUMER, reason="slow consumer: the send buffer is full")
+            return
+        super().serverSend(content, binary)
+
+    def buffer_limit(self) -> int:
+        limit = getattr(self, "_buffer_limit", None)
+        if limit is None:
+            limit = self._buffer_limit = max_buffered_bytes()
+        return limit
+
+
+def buffered_bytes(transport: object) -> int:
+    """Bytes Twisted holds for a TCP transport that the kernel has not taken yet (0 when it cannot tell)."""
+    data = getattr(transport, "dataBuffer", b"")
+    offset = getattr(transport, "offset", 0)
+    pending = getattr(transport, "_tempDataLen", 0)
+    return max(len(data) - offset, 0) + int(pending or 0)
 
 
 class GatewayServer(daphne.server.Server):

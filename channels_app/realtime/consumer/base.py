@@ -164,6 +164,13 @@ class ConnectionBase(AsyncWebsocketConsumer):
         ticker = getattr(self, "ticker", None)
         if ticker is not None:
             ticker.cancel()
+        turns = getattr(self, "turns", None)
+        cancelled = 0
+        while turns is not None and not turns.empty():
+            turns.get_nowait()  # queued, never started: cancelled with the connection (answered turns stay stored)
+            cancelled += 1
+        if cancelled:
+            log.info("connection %s left with %d queued turns: cancelled", self.connection_id, cancelled)
         if not getattr(self, "admitted", False):
             return
         try:

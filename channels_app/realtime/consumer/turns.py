@@ -10,7 +10,7 @@ from typing import Any
 
 from channels_app.realtime import broadcast, frames, groups, sessions
 from channels_app.realtime.auth import WRITE
-from channels_app.realtime.consumer.base import ConnectionBase, db, log
+from channels_app.realtime.consumer.base import CLOSE_SLOW_CONSUMER, ConnectionBase, db, log
 from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, track, turn_handler
 
 STOP_TURN = {"/stop", "stop"}
@@ -35,6 +35,11 @@ class TurnHandlers(ConnectionBase):
         text = content.strip()
         if text.lower() in STOP_TURN | STOP_ALL:
             await self.abort(scope="session" if text.lower() in STOP_ALL else "turn", reason=text)
+            return
+        if self.turns.qsize() >= self.config.max_queued_frames:
+            # hello_ok advertises max_queued_frames: a client that queues more is flooding, not waiting.
+            limit = self.config.max_queued_frames
+            await self.evict(CLOSE_SLOW_CONSUMER, f"more than {limit} queued turns (max_queued_frames)")
             return
         request_id = frame.get("request_id")
         request_id = str(request_id)[:128] if request_id not in (None, "") else ""
@@ -94,7 +99,8 @@ class TurnHandlers(ConnectionBase):
             self.turn_task = track(asyncio.create_task(self.run_turns()))
 
     async def run_turns(self) -> None:
-        """Run queued turns one at a time, in order; keeps going if the client drops (results wait for resume)."""
+        """Run queued turns one at a time, in order. The turn running when the client drops finishes (its answer waits
+        for a resume and stays in history); the ones still queued are cancelled when the connection is released."""
         while not self.turns.empty():
             turn = self.turns.get_nowait()
             self.current_turn = asyncio.create_task(self.run_one(turn))

@@ -27,3 +27,13 @@ async def unstorable_turn(turn: TurnInput, on_event: OnEvent) -> TurnReply:
         raise RuntimeError("disk full")
 
     return TurnReply(f"lost: {turn.content}", persist)
+
+
+STARTED: list[str] = []
+
+
+async def counted_turn(turn: TurnInput, on_event: OnEvent) -> str:
+    """Records that it started, then takes a while: shows which queued turns ever ran."""
+    STARTED.append(turn.content)
+    await asyncio.sleep(0.5)
+    return f"done: {turn.content}"
