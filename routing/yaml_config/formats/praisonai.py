@@ -10,125 +10,23 @@ silently and nothing PraisonAI's schema accepts fails the import, except a near-
 from __future__ import annotations
 
 import copy
-import difflib
 
 from agents_app.tools.registry import is_known_tool
-from gatewaysite.secrets import resolve_secret
 from routing.yaml_config import schema
 from routing.yaml_config.formats.praisonai_channels import TOKEN_ENV, ChannelTranslator
+from routing.yaml_config.formats.praisonai_keys import (
+    IGNORED_AGENT,
+    IGNORED_GATEWAY,
+    IGNORED_SESSION,
+    IGNORED_TOP,
+    PRAISONAI_TOOLS,
+    SEARCH_TOOLS,
+    SINGLE_BOT_KEYS,
+)
+from routing.yaml_config.formats.praisonai_sections import Sections, near_miss
 from routing.yaml_config.issues import ConfigError, ConfigIssue, join_path
 
 NAME = "praisonai"
-
-SINGLE_BOT_KEYS = ("platform", "token", "app_token", "unknown_user_policy", "owner_user_id")
-IGNORED_TOP = {
-    "daemon": "run the gateway under systemd or the Procfile (see docs/deployment.md)",
-    "rooms": "multi-agent rooms are not supported; route each channel to one agent",
-}
-IGNORED_AGENT = {
-    "name": "an agent's name is its key under agents",
-    "knowledge": "there is no knowledge base; give the agent a tool instead",
-    "web_search_provider": "search_web uses the configured search provider",
-    "auto_approve": "tools run without approval prompts",
-}
-IGNORED_GATEWAY = {
-    "cors_origins": "the REST API is same-origin; WebSocket origins are gateway.allowed_origins",
-    "max_sessions_per_agent": "sessions are bounded by gateway.session_config",
-    "per_turn_timeout": "the agent's tool loop is bounded in iterations and time",
-    "max_buffered_bytes": "frames are bounded at 1 MiB",
-    "max_queued_frames": "frames are bounded at 1 MiB",
-    "max_concurrent_runs": "model calls are bounded by GATEWAY_MAX_CONCURRENT_QUERIES",
-    "queue_depth": "messages queue per session in the database",
-    "overflow_policy": "messages queue per session in the database",
-    "preauth_max_connections_per_ip": "max_connections holds across all processes",
-    "max_unauthorized_frames": "an unauthenticated socket is closed at once (4003)",
-    "drain_timeout": "use rungateway --shutdown-timeout",
-    "reload_drain_timeout": "use rungateway --shutdown-timeout",
-    "reliability": "inbound events and replies are always stored before they are acknowledged or sent",
-    "durable_runs": "interrupted turns are always resumed at start-up",
-    "notify_on_undelivered": "undelivered replies are recorded on the message log and the instance's last_error",
-    "undelivered_template": "undelivered replies are recorded on the message log and the instance's last_error",
-    "api": "the REST API is always at /api/v1/",
-    "liveness": "WebSocket heartbeats are gateway.heartbeat_interval",
-    "health": "channel health is in /health and the admin",
-    "turn_lock": "one turn at a time per session is always enforced",
-    "control": "channels are paused and resumed over the REST API",
-    "forensics": "every message and agent run is in the admin",
-    "trusted_proxies": "run behind a proxy with ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS",
-}
-IGNORED_SESSION = ("persist", "persist_path", "store", "resume_window", "max_inbox", "metadata")
-IGNORED_SCHEDULE = {"pre_run": "schedules have no shell go/no-go gate"}
-IGNORED_HOOK = {
-    "metadata": "hook metadata is not passed to the agent",
-    "timestamp_header": "signatures are plain hmac_hex over the body",
-    "signature_tolerance_seconds": "signatures are plain hmac_hex over the body",
-    "events": "every delivery runs the hook (no event filter)",
-    "event_header": "every delivery runs the hook (no event filter)",
-    "coalesce": "each delivery runs on its own (no burst coalescing)",
-}
-# PraisonAI's web-search tools are our search_web; its other bundled tools have no counterpart here.
-SEARCH_TOOLS = (
-    "internet_search",
-    "duckduckgo",
-    "web_search",
-    "tavily_search",
-    "searxng_search",
-    "exa_search",
-    "ydc_search",
-)
-PRAISONAI_TOOLS = (
-    "schedule_add",
-    "schedule_list",
-    "schedule_remove",
-    "schedule_pause",
-    "schedule_resume",
-    "schedule_update",
-    "store_memory",
-    "search_memory",
-    "store_learning",
-    "search_learning",
-    "session_search",
-    "ask_conversation",
-    "execute_command",
-    "get_command_output",
-    "kill_process",
-    "list_processes",
-    "stop_command",
-    "execute_code",
-    "read_file",
-    "write_file",
-    "list_files",
-    "edit_file",
-    "copy_file",
-    "move_file",
-    "delete_file",
-    "get_file_info",
-    "apply_patch",
-    "glob",
-    "grep",
-    "web_crawl",
-    "crawl_web",
-    "crawl",
-    "scrape_page",
-    "extract_links",
-    "extract_text",
-    "send_message",
-    "send_email",
-    "read_email",
-    "list_emails",
-    "reply_email",
-    "todo_add",
-    "todo_list",
-    "todo_update",
-    "clarify",
-    "gateway_status",
-    "get_system_info",
-    "tavily_extract",
-    "exa_answer",
-    "github_create_pull_request",
-    "jira_get_issue_info",
-    "jira_search_issues",
-)
 
 
 def detect(data: dict) -> bool:
@@ -145,21 +43,8 @@ def translate(data: dict) -> tuple[dict, list[ConfigIssue]]:
     return out, translation.warnings
 
 
-def _near_miss(key: object, known: list[str] | tuple[str, ...]) -> bool:
-    return bool(difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.8))
-
-
-class _Translation:
-    def __init__(self, data: dict) -> None:
-        self.data = data
-        self.warnings: list[ConfigIssue] = []
-        self.errors: list[ConfigIssue] = []
-
-    def ignored(self, path: str, reason: str) -> None:
-        self.warnings.append(ConfigIssue(path, f"ignored: {reason}", level="warning"))
-
-    def note(self, path: str, message: str) -> None:
-        self.warnings.append(ConfigIssue(path, message, level="warning"))
+class _Translation(Sections):
+    """One file's translation: run() walks the sections in the order their cross-references need."""
 
     def run(self) -> dict:
         data = self.data
@@ -290,7 +175,7 @@ class _Translation:
                     kept.append(tool)  # the validator judges it (and explains a typo)
             out["tools"] = list(dict.fromkeys(kept))
         for key in [key for key in out if key not in schema.AGENT_KEYS]:
-            if key in IGNORED_AGENT or not _near_miss(key, list(schema.AGENT_KEYS)):
+            if key in IGNORED_AGENT or not near_miss(key, list(schema.AGENT_KEYS)):
                 self.ignored(join_path(path, key), IGNORED_AGENT.get(key, "not an agent option here"))
                 del out[key]
         return out
@@ -377,96 +262,3 @@ class _Translation:
                 *(spec.option_keys if spec else ()),
             ]
             channels[name] = translator.channel(str(name), channel, known)
-
-    def auto_enable(self) -> None:
-        """`auto_enable_from_env: true`: an instance whose credentials are all unset variables is imported off."""
-        flag = self.data.pop("auto_enable_from_env", None)
-        if flag is not True:
-            return
-        from channels_app.platforms import get_platform
-
-        for name, channel in (self.data.get("channels") or {}).items():
-            spec = get_platform(str((channel or {}).get("platform") or name)) if isinstance(channel, dict) else None
-            if spec is None or not spec.credentials or channel.get("enabled") is False:
-                continue
-            given = [channel[key] for key in spec.credential_keys if channel.get(key) not in (None, "")]
-            if given and all(resolve_secret(str(value)) is None for value in given):
-                channel["enabled"] = False
-                self.note(
-                    join_path("channels", name),
-                    "imported disabled: auto_enable_from_env and none of its credentials is set; set them and "
-                    "enable the instance in the admin",
-                )
-        self.note(
-            "auto_enable_from_env",
-            "instances are not created from environment variables alone; declare each under channels",
-        )
-
-    def schedules(self) -> None:
-        schedules = self.data.get("schedules")
-        if not isinstance(schedules, dict):
-            return
-        channels = self.data.get("channels") or {}
-        by_platform: dict[str, list[str]] = {}
-        for name, channel in channels.items():
-            platform = (channel or {}).get("platform") or name if isinstance(channel, dict) else name
-            by_platform.setdefault(str(platform), []).append(str(name))
-        for name, entry in schedules.items():
-            if not isinstance(entry, dict):
-                continue
-            path = join_path("schedules", name)
-            for key in [key for key in entry if key not in schema.SCHEDULE_KEYS]:
-                if key in IGNORED_SCHEDULE or not _near_miss(key, list(schema.SCHEDULE_KEYS)):
-                    self.ignored(join_path(path, key), IGNORED_SCHEDULE.get(key, "not a schedule option here"))
-                    del entry[key]
-            holder = entry.get("deliver") if isinstance(entry.get("deliver"), dict) else entry
-            target = holder.get("channel")
-            # PraisonAI's schedule delivers to a platform; here to an instance: the platform's only instance.
-            if isinstance(target, str) and target not in channels and len(by_platform.get(target, [])) == 1:
-                holder["channel"] = by_platform[target][0]
-
-    def hooks(self) -> None:
-        """PraisonAI's hook entries: what ours implements passes on; a signature we cannot check disables the hook."""
-        hooks = self.data.get("hooks")
-        if not isinstance(hooks, list) or "hooks" not in schema.TOP_LEVEL_KEYS:
-            return
-        from routing.hooks.config import HOOK_KEYS
-
-        agents = self.data.get("agents") or {}
-        default = next(iter(agents), None)
-        for index, entry in enumerate(hooks):
-            if not isinstance(entry, dict):
-                continue
-            path = f"hooks[{index}]"
-            action = entry.pop("action", "agent")
-            if action not in (None, "agent"):
-                self.note(join_path(path, "action"), f"{action!r} runs the agent here (the only hook action)")
-            if not entry.get("agent") and default:
-                entry["agent"] = default
-                self.note(join_path(path, "agent"), f"not given: the first agent, '{default}', answers")
-            scheme = entry.pop("signature_scheme", "hmac_hex")
-            algo = entry.pop("signature_algo", "sha256")
-            if entry.get("secret") and (scheme not in (None, "hmac_hex") or algo not in (None, "sha256")):
-                entry["enabled"] = False
-                self.note(
-                    path, f"imported disabled: signature {scheme}/{algo} cannot be verified here (hmac_hex/sha256)"
-                )
-            for key in [key for key in entry if key not in HOOK_KEYS]:
-                if key in IGNORED_HOOK or not _near_miss(key, HOOK_KEYS):
-                    self.ignored(join_path(path, key), IGNORED_HOOK.get(key, "not a hook option here"))
-                    del entry[key]
-
-    def mcp_servers(self) -> None:
-        """PraisonAI passes extra keys to its MCP client; ours takes command/args/env or url/headers (+ timeout)."""
-        servers = self.data.get("mcp_servers")
-        if not isinstance(servers, dict):
-            return
-        from routing.yaml_config.mcp_servers import SERVER_KEYS
-
-        for name, entry in servers.items():
-            if not isinstance(entry, dict):
-                continue
-            for key in [key for key in entry if key not in SERVER_KEYS]:
-                if not _near_miss(key, SERVER_KEYS):
-                    self.ignored(join_path("mcp_servers", name, key), "not an MCP server option here")
-                    del entry[key]
