@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,4 +87,35 @@ def _save(record: RunRecord) -> AgentRun:
     return run
 
 
-save_run = sync_to_async(_save, thread_sensitive=True)
+_save_in_thread = sync_to_async(_save, thread_sensitive=True)
+
+# Set by a caller that stores the turn itself (routing's turn service): a finished run's record joins that caller's
+# write instead of costing its own transaction — and, on the WebSocket plane, its own hop to a database thread.
+_deferred: ContextVar[list[RunRecord] | None] = ContextVar("agents_app_deferred_run_records", default=None)
+
+
+@contextlib.contextmanager
+def deferring(into: list[RunRecord]) -> Iterator[None]:
+    """Within the block, records of runs that finished (ok or refused) are appended to `into` for the caller to store
+    with `save_runs` in its own transaction; a failed or aborted run is still recorded at once (its caller may never
+    reach that write). Records come in the order the runs finished (a delegate's before its parent's)."""
+    token = _deferred.set(into)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+async def save_run(record: RunRecord) -> AgentRun | None:
+    pending = _deferred.get()
+    if pending is not None and record.status != AgentRun.Status.ERROR:
+        pending.append(record)
+        return None
+    return await _save_in_thread(record)
+
+
+def save_runs(records: list[RunRecord]) -> None:
+    """Store deferred records (sync; inside the caller's transaction) and forget them."""
+    for record in records:
+        _save(record)
+    records.clear()

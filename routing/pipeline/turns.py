@@ -30,6 +30,7 @@ from agents_app.models import Agent, AgentRun
 from agents_app.runtime import AgentError, AgentReply, ChatTurn, Final, TextDelta, ToolFinished, ToolStarted
 from agents_app.runtime import run_agent as runtime_run_agent
 from agents_app.runtime import stream_agent as runtime_stream_agent
+from agents_app.runtime.recording import RunRecord, deferring, save_runs
 from channels_app.events import EventType, publish, publish_now, server_loop
 from channels_app.realtime import remote_agents
 from channels_app.realtime.remote_agents import RemoteAgentError, call_remote
@@ -54,6 +55,7 @@ class Turn:
     remote: str | None = None  # channel name of the registered remote agent, None when the local runtime answers
     events: dict[str, Any] = field(default_factory=dict)  # extra fields of this turn's events (instance, event_id)
     cap: int | None = None
+    runs: list[RunRecord] = field(default_factory=list)  # the answer's run records, stored by `record`
 
 
 def prepare(
@@ -106,8 +108,13 @@ async def answer(turn: Turn, *, on_event: OnEvent | None = None) -> AgentReply:
     try:
         reply = await _remote(turn) if turn.remote else None
         if reply is None:
-            reply = await runtime_run_agent(turn.agent, turn.history, turn.message, turn.context)
+            # The run's record is stored by `record`, in the door's own write (one transaction and, for the
+            # WebSocket plane, one database hop less per turn); a failed run is still recorded at once.
+            with deferring(turn.runs):
+                reply = await runtime_run_agent(turn.agent, turn.history, turn.message, turn.context)
     except AgentError as exc:
+        if turn.runs:  # a delegate's finished run, under a parent that failed: the door will not record this turn
+            await sync_to_async(save_runs)(turn.runs)
         publish_now(EventType.AGENT_FAILED, **_event_fields(turn), error=str(exc), reason=exc.reason)
         raise
     publish_now(EventType.AGENT_FINISHED, **_event_fields(turn), model=reply.model, refused=reply.refused)
@@ -191,6 +198,7 @@ def record(
     else:
         last = ("system", error, {"door": turn.door, "error": True, **(reply_meta or {})})
     sessions.append_turns(turn.session, [user, last], agent=turn.agent, cap=turn.cap)
+    save_runs(turn.runs)
     if reply is not None and reply.provider == "remote":
         AgentRun.objects.create(
             agent=turn.agent if turn.agent.pk else None,
