@@ -7,7 +7,6 @@ with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.conf import settings
 from channels_app.models import GatewaySettings
 from gatewaysite.gateway_token import generated_token
 from gatewaysite.secrets import resolve_secret
+from gatewaysite.ttl_cache import MISS, TTLCache
 
 PUSH_DEFAULTS = {
     "ack_timeout": 30.0,
@@ -77,9 +77,6 @@ def _override(name: str, value: object) -> object:
     return raw
 
 
-_cache: tuple[float, RealtimeConfig] | None = None
-
-
 def config_ttl() -> float:
     """Seconds a process reuses the config it read (GATEWAY_WS_CONFIG_TTL; 0 reads the database every time).
 
@@ -91,23 +88,18 @@ def config_ttl() -> float:
     return float(os.environ.get("GATEWAY_WS_CONFIG_TTL") or default)
 
 
+_cache: TTLCache[RealtimeConfig] = TTLCache(config_ttl)
+
+
 def load_config() -> RealtimeConfig:
     """The current config; re-read at most every config_ttl() seconds so a burst of connects costs one query."""
-    global _cache
-    ttl = config_ttl()
-    now = time.monotonic()
-    if ttl > 0 and _cache is not None and now - _cache[0] < ttl:
-        return _cache[1]
-    config = read_config()
-    _cache = (now, config)
-    return config
+    return _cache.get("config", read_config)
 
 
 def cached_config() -> RealtimeConfig | None:
     """The config this process read less than config_ttl() ago, without touching the database (async-safe)."""
-    if _cache is None or config_ttl() <= 0 or time.monotonic() - _cache[0] >= config_ttl():
-        return None
-    return _cache[1]
+    hit = _cache.peek("config")
+    return None if hit is MISS else hit
 
 
 def read_config() -> RealtimeConfig:
