@@ -75,4 +75,5 @@ def apply_tokens(tokens: list[TokenConfig], upsert: Callable[..., object], warn:
             warn(f"gateway.auth.tokens[{index}].token", "not imported: its variable is not set")
             continue
         values = {"token_hash": AccessToken.hash(value), "prefix": value[:10], "scopes": item.scopes, "enabled": True}
-        upsert(AccessToken, "access_token", item.name, {"name": item.name}, values)
+        # A service token (no user): never touch a person's token that happens to carry the same name.
+        upsert(AccessToken, "access_token", item.name, {"name": item.name, "user": None}, values)

@@ -72,7 +72,15 @@ class ConnectionBase(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"].startswith("websocket."):
+            await handler(
+                message
+            )  # connect/receive/disconnect: receive answers its own errors, the rest end the socket
+            return
+        try:
+            await handler(message)
+        except Exception:  # noqa: BLE001 - one bad fan-out message (a session frame, a push) must not drop the socket
+            log.exception("channel-layer message %s failed on connection %s", message["type"], self.connection_id)
 
     async def connect(self) -> None:
         self.auth: AuthResult | None = self.scope.get("gateway_auth")

@@ -65,3 +65,13 @@ async def test_a_connection_that_crashes_still_gives_its_slot_back(gateway, conn
     assert await _wait_for_leases(0) == 0
     again = await connect()
     assert (await again.hello())["type"] == "hello_ok"
+
+
+async def test_a_fan_out_message_that_fails_is_logged_and_the_socket_stays_up(gateway, connect, caplog):
+    client = await connect()
+    assert (await client.hello())["type"] == "hello_ok"
+    # A push frame without its fields makes the handler raise; the connection must survive it.
+    await get_channel_layer().group_send(groups.ALL_CLIENTS, {"type": "ws.broadcast"})
+    await client.send({"type": "ping"})
+    assert (await client.recv_type("pong"))["type"] == "pong"
+    assert "channel-layer message ws.broadcast failed" in caplog.text

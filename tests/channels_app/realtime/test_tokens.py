@@ -171,3 +171,21 @@ def test_the_data_migration_carries_api_tokens_into_the_one_model(transactional_
     assert authenticate_token("gw_legacy-raw", load_config()).scopes == frozenset({"admin", "write", "read"})
     ops = AccessToken.objects.get(token_hash=AccessToken.hash("gw_ops-raw"))
     assert (ops.user_id, ops.name) == (user.pk, "ops")
+
+
+def test_importing_yaml_service_tokens_never_overwrites_a_persons_token_of_the_same_name(transactional_db, monkeypatch):
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    user = _staff()
+    mine, raw = AccessToken.issue("gateway-yaml-1", ["read"], user=user)
+    monkeypatch.setenv("VIEWER_TOKEN", "viewer-secret-1")
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "gateway_yaml" / "praisonai" / "every_key.yaml"
+    call_command("import_gateway_yaml", str(fixture), stdout=io.StringIO(), stderr=io.StringIO())
+
+    mine.refresh_from_db()
+    assert mine.token_hash == AccessToken.hash(raw) and mine.user_id == user.pk
+    service = AccessToken.objects.get(name="gateway-yaml-1", user__isnull=True)
+    assert service.token_hash == AccessToken.hash("viewer-secret-1")
