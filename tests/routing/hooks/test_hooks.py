@@ -160,3 +160,14 @@ def test_a_body_over_the_size_limit_is_413_and_nothing_runs(telegram: FakeTelegr
     settings.GATEWAY_MAX_BODY_BYTES = 64
     assert post("gmail", {**MAIL, "body": "x" * 200}).status_code == 413
     assert not HookRun.objects.exists()
+
+
+def test_a_write_token_from_gateway_auth_tokens_opens_a_hook_without_its_own_token(
+    telegram: FakeTelegram, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPS_TOKEN", "ops-token-from-yaml")
+    path = tmp_path / "auth.yaml"
+    path.write_text("gateway:\n  auth:\n    tokens:\n      - token: ${OPS_TOKEN}\n        scopes: [read, write]\n")
+    call_command("import_gateway_yaml", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    Hook.objects.filter(path="gmail").update(auth="")
+    assert post("gmail", MAIL, token="ops-token-from-yaml").status_code == 200
