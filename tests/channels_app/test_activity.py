@@ -110,3 +110,22 @@ def test_a_telegram_turn_with_a_tool_shows_it_then_deletes_it_before_the_answer(
     methods = [r.path.rsplit("/", 1)[-1] for r in fake_telegram.requests if not r.path.endswith("sendChatAction")]
     assert methods == ["sendMessage", "deleteMessage", "sendMessage"]
     assert fake_telegram.requests[-1].json["text"] == "It is 42."
+
+
+def test_on_discord_the_status_line_is_edited_then_deleted() -> None:
+    from channels_app.models import ChannelInstance
+    from tests.fakes.fake_discord import FakeDiscord
+
+    with FakeDiscord() as fake:
+        instance = ChannelInstance.objects.create(
+            name="discord-main", platform="discord", credentials={"token": fake.token}, api_base_url=fake.url
+        )
+        activity = ToolActivity(get_adapter(instance), Target(chat_id="1200000000000000001"))
+        activity.tool("search_web")
+        activity.tool("get_weather")
+        activity.done()
+        calls = [(c.method, c.path, c.body.get("content")) for c in fake.calls]
+    posted = calls[0][1] + "/"
+    assert calls[0] == ("POST", "/channels/1200000000000000001/messages", "*Using search_web…*")
+    assert calls[1][0] == "PATCH" and calls[1][1].startswith(posted) and calls[1][2] == "*Using get_weather…*"
+    assert calls[2][:2] == ("DELETE", calls[1][1])

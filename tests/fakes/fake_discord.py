@@ -100,6 +100,11 @@ class FakeDiscord(LoopbackHTTPServer):
                     self._nonces[nonce] = message
                 self.messages.append(body)
                 return 200, message, rate_headers
+            if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
+                if method == "PATCH":  # edit a message of ours
+                    return 200, {**self._new_message(match.group(1), body), "id": match.group(2)}, rate_headers
+                if method == "DELETE":
+                    return 204, {}, rate_headers
             if re.fullmatch(r"/channels/(\d+)/typing", path):
                 return 204, {}, rate_headers
             if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)/@me", path):
