@@ -13,5 +13,5 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
-        from routing import signals  # noqa: F401 - connects the Schedule → PeriodicTask sync
+        from routing import pairing, signals  # noqa: F401 - Schedule → PeriodicTask sync; pairing notices to owners
         from routing.status import health  # noqa: F401 - its STARTED_AT is the process start (/health uptime)

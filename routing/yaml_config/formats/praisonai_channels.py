@@ -151,8 +151,8 @@ class ChannelTranslator:
                 if out["unknown_user_policy"] == "pair":
                     self.note(
                         join_path(path, "unknown_user_policy"),
-                        "pair: unknown users are refused and recorded (no pairing DM is sent to the owner); "
-                        "approve someone by adding them to allowed_users",
+                        "pair: unknown users are refused; owner_user_id gets one direct message per sender (Slack, "
+                        "Telegram, WhatsApp) and approves by adding them to allowed_users",
                     )
         if isinstance(out.get("ack_scope"), str):
             out["ack_scope"] = out["ack_scope"].strip().lower().replace("_", "-")
