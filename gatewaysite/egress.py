@@ -166,6 +166,21 @@ def resolve_and_check(host: str, port: int) -> None:
     check_resolved(host, [str(info[4][0]) for info in infos])
 
 
+def check_before_connect(url: str) -> None:
+    """Everything at once, blocking (for clients without a transport hook): the URL, then the resolved addresses.
+
+    WebSocket URLs are checked as their HTTP equivalents (ws → http, wss → https).
+    """
+    text = str(url).strip()
+    lowered = text.lower()
+    if lowered.startswith("wss://"):
+        text = "https://" + text[6:]
+    elif lowered.startswith("ws://"):
+        text = "http://" + text[5:]
+    host, port = check_url(text)
+    resolve_and_check(host, port)
+
+
 def config_error(url: object) -> str | None:
     """Why a configured URL is refused ('' or a `${VAR}` reference is checked later, at connect time)."""
     if not isinstance(url, str) or not url.strip() or "${" in url:

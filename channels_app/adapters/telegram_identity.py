@@ -15,6 +15,8 @@ from typing import Any
 
 import requests
 
+from gatewaysite.egress_clients import policy_session
+
 log = logging.getLogger(__name__)
 
 KEEP_SECONDS = 3600.0
@@ -53,7 +55,7 @@ def bot_identity(api_base_url: str, token: str) -> dict[str, Any] | None:
         return cached[1]
     me: dict[str, Any] | None = None
     try:
-        response = requests.post(f"{api_base_url}/bot{token}/getMe", json={}, timeout=TIMEOUT)
+        response = policy_session().post(f"{api_base_url}/bot{token}/getMe", json={}, timeout=TIMEOUT)
         data = response.json() if response.content else {}
         if isinstance(data, dict) and data.get("ok") and isinstance(data.get("result"), dict):
             me = data["result"]

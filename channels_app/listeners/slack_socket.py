@@ -17,6 +17,7 @@ from django.db import connection
 
 from channels_app.adapters.slack import SlackAdapter
 from channels_app.listeners.base import FatalListenerError, Listener, ListenerError
+from gatewaysite.egress import check_before_connect
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class SlackSocketListener(Listener):
     async def _connect(self, http: aiohttp.ClientSession, adapter: SlackAdapter, app_token: str) -> Any:
         """apps.connections.open (token in the header, never the body), then connect and wait for `hello`."""
         try:
+            # aiohttp has no transport hook: the outbound policy (gatewaysite/egress.py) is checked before each connect.
+            await asyncio.to_thread(check_before_connect, f"{adapter.api_base_url}/apps.connections.open")
             async with http.post(
                 f"{adapter.api_base_url}/apps.connections.open",
                 headers={"Authorization": f"Bearer {app_token}", "Content-Type": "application/x-www-form-urlencoded"},
@@ -69,6 +72,7 @@ class SlackSocketListener(Listener):
                 if error in FATAL_OPEN_ERRORS:
                     raise FatalListenerError(f"Slack apps.connections.open: {error} (check the app-level token)")
                 raise ListenerError(f"Slack apps.connections.open: {error}")
+            await asyncio.to_thread(check_before_connect, str(data["url"]))
             ws = await http.ws_connect(data["url"], heartbeat=float(self.option("ping_interval", 30)))
             hello = await ws.receive_json(timeout=float(self.option("hello_timeout", 10)))
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:

@@ -14,6 +14,7 @@ from channels_app.adapters import telegram_identity
 from channels_app.adapters.base import MalformedPayload, json_or_empty
 from channels_app.adapters.telegram import TelegramAdapter
 from channels_app.listeners.base import FatalListenerError, Listener, ListenerError
+from gatewaysite.egress_clients import mount_policy
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ class TelegramPollListener(Listener):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.http = requests.Session()  # its own pool: a long poll must not hold a connection others need
+        self.http = mount_policy(requests.Session())  # its own pool: a long poll must not hold a connection others need
 
     def _call(self, adapter: TelegramAdapter, method: str, body: dict[str, Any], wait: float) -> dict[str, Any]:
         url = f"{adapter.api_base_url}/bot{adapter.credential('token')}/{method}"

@@ -152,3 +152,12 @@ def test_a_yaml_callback_url_outside_the_policy_is_a_key_path_error(api) -> None
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["field"] == "channels.hooks.callback_url" and "GATEWAY_EGRESS_ALLOW" in error["message"]
+
+
+def test_a_slack_socket_mode_url_outside_the_policy_is_refused_before_any_dns_lookup(lookups) -> None:
+    from gatewaysite.egress import check_before_connect
+
+    with pytest.raises(EgressRefused, match="not in GATEWAY_EGRESS_ALLOW"):
+        check_before_connect("wss://wss-primary.slack.com/link/?ticket=x")
+    check_before_connect("ws://127.0.0.1:9/link")  # loopback passes
+    assert lookups == []
