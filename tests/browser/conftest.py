@@ -116,8 +116,10 @@ DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def doc_screenshot(page: object, name: str, *, full_page: bool = False) -> Path:
-    """A small PNG for the docs (docs/screenshots/<name>.png): the viewport, not the whole page, unless asked."""
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = DOCS_SCREENSHOTS / f"{name}.png"
+    """A small PNG of the viewport for the docs: artifacts/docs/<name>.png, or docs/screenshots/<name>.png when
+    GATEWAY_DOC_SCREENSHOTS=1 (how the committed screenshots are refreshed, so a test run leaves the tree clean)."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("GATEWAY_DOC_SCREENSHOTS") == "1" else ARTIFACTS / "docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
