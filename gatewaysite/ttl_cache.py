@@ -38,8 +38,8 @@ class TTLCache(Generic[V]):
     def peek(self, key: Hashable) -> V:
         """The fresh value for `key`, or MISS. Never loads (safe on an event loop)."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] <= time.monotonic():
-            return MISS
+        if entry is None or entry[0] <= time.monotonic() or self.ttl() <= 0:
+            return MISS  # a lifetime turned to 0 (tests, operators) also ends what was cached under the old one
         return entry[1]
 
     def get(self, key: Hashable, load: Callable[[], V]) -> V:

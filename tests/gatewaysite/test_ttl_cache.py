@@ -43,3 +43,12 @@ def test_unknown_keys_cannot_grow_it_without_bound() -> None:
     for number in range(10):
         cache.get(number, lambda number=number: number)
     assert sum(cache.peek(n) is not MISS for n in range(10)) <= 3
+
+
+def test_turning_the_lifetime_to_zero_also_ends_what_was_cached_before() -> None:
+    lifetime = [60.0]
+    cache: TTLCache[int] = TTLCache(lambda: lifetime[0])
+    cache.put("k", 1)
+    assert cache.peek("k") == 1
+    lifetime[0] = 0
+    assert cache.peek("k") is MISS
