@@ -1,19 +1,22 @@
 """PraisonAI's `unknown_user_policy: pair`: an unknown sender is refused (intake records why) and the instance's
 `owner_user_id` is told once, in a direct message through the one delivery path, who asked and how to approve.
 
-Sent after the inbound row commits; one message per (instance, sender) thanks to the delivery key. Slack, Telegram
+Sent after the inbound row commits, on a short thread of its own; one message per (instance, sender) thanks to the
+delivery key. Slack, Telegram
 and WhatsApp reach a user by id; Discord needs a DM channel first, so there the refusal is only recorded.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
-from django.db import transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from channels_app.models import InboundEvent
+from channels_app.adapters import get_adapter
+from channels_app.models import InboundEvent, OutboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,20 @@ def notify_owner(event_id: int) -> None:
         f"{who} (id {event.sender_id}) asked to talk to {instance.name} and was refused. "
         f"To approve, add {event.sender_id} to allowed_users of {instance.name}."
     )
+    key = f"pair:{instance.name}:{event.sender_id}"[:240]
+    adapter = get_adapter(instance)
+    if adapter is None:
+        return
     try:
-        deliver_text(instance, owner, "", text, f"pair:{instance.name}:{event.sender_id}")
+        # The first chunk's row is the claim: whichever thread or process inserts it sends the notice, once.
+        with transaction.atomic():
+            OutboundMessage.objects.create(
+                idempotency_key=f"{key}:0", instance=instance, chat_id=owner, text=adapter.split(text)[0], seq=0
+            )
+    except IntegrityError:
+        return
+    try:
+        deliver_text(instance, owner, "", text, key)
     except DeliveryFailed as exc:
         log.warning("pairing request for %s on %s not delivered: %s", event.sender_id, instance.name, exc)
 
@@ -48,4 +63,18 @@ def notify_owner(event_id: int) -> None:
 def _on_inbound_saved(sender: type, instance: InboundEvent, created: bool = False, **kwargs: object) -> None:
     if created and instance.status == InboundEvent.Status.IGNORED and instance.error.startswith(PAIR_REASON):
         event_id = instance.pk
-        transaction.on_commit(lambda: notify_owner(event_id), robust=True)
+        transaction.on_commit(lambda: _in_background(event_id), robust=True)
+
+
+def _in_background(event_id: int) -> None:
+    """Off the request thread: a platform's acknowledgement deadline (Slack: 3 s) must not wait for this message."""
+
+    def run() -> None:
+        try:
+            notify_owner(event_id)
+        except Exception:  # a notice is a courtesy; the refusal is already recorded
+            log.exception("pairing notice for event %s failed", event_id)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=run, name="pairing-notice", daemon=True).start()

@@ -31,6 +31,8 @@ def test_the_owner_gets_one_direct_message_naming_the_unknown_sender(
     deliver(client, instance, 1001)
     deliver(client, instance, 1002)
     idle()
+    fake_telegram.wait_for(1, "/sendMessage")
+    assert len(fake_telegram.wait_for(2, "/sendMessage", timeout=1.0)) == 1  # no second notice comes
     [notice] = fake_telegram.messages()
     assert notice.json["chat_id"] == 987654321
     assert "alice_ng (id 111111111) asked to talk to telegram-main" in notice.json["text"]
@@ -42,4 +44,4 @@ def test_deny_tells_nobody(client, make_instance, fake_telegram, idle) -> None:
     instance = make_instance("telegram", fake_telegram.url, allowed_users=["5"], owner_user_id="987654321")
     deliver(client, instance, 1003)
     idle()
-    assert fake_telegram.messages() == []
+    assert fake_telegram.wait_for(1, "/sendMessage", timeout=1.0) == []
