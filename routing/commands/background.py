@@ -9,6 +9,8 @@ result, error only failures, off nothing.
 
 from __future__ import annotations
 
+import time
+
 from django.db import transaction
 
 from channels_app.models import ChannelInstance, GatewaySettings, InboundEvent
@@ -58,6 +60,18 @@ def start(event: InboundEvent, instance: ChannelInstance, prompt: str, settings:
         transaction.on_commit(lambda: hand_over([child.pk]), robust=True)
     preview = prompt if len(prompt) <= 80 else prompt[:80] + "…"
     return f'Background task {task_id(child)} started: "{preview}"'
+
+
+def wait_for_parent(event: InboundEvent, timeout: float = 10.0) -> None:
+    """Let the command's own confirmation go out first: the task starts once its parent event has finished (it is
+    handed over when the parent's reply is stored, and another worker may pick it up at once)."""
+    parent = ((event.payload or {}).get("background") or {}).get("parent_event")
+    deadline = time.monotonic() + timeout
+    while parent and time.monotonic() < deadline:
+        status = InboundEvent.objects.filter(pk=parent).values_list("status", flat=True).first()
+        if status not in UNFINISHED:
+            return
+        time.sleep(0.05)
 
 
 def level(event: InboundEvent) -> str:

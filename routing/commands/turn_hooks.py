@@ -20,6 +20,9 @@ def canned_reply(event: InboundEvent, instance: ChannelInstance, message: Inboun
     notice = (event.payload or {}).get("feedback")
     if notice:
         return str(notice)
+    if background.is_background(event):
+        background.wait_for_parent(event)
+        return None
     return session.handle(event, instance, message.text, chat)
 
 
