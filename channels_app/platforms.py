@@ -88,7 +88,8 @@ COMMON_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("blocked_users", "Sender ids never answered (a list, or one ${VAR} of comma-separated ids).", kind=list),
     OptionSpec(
         "unknown_user_policy",
-        "Senders outside allowed_users (and not owner_user_id): deny or pair (refused and recorded), allow (answered).",
+        "Senders outside allowed_users and owner_user_id: deny (refused), pair (refused; the owner is told once), "
+        "allow (answered).",
         choices=("deny", "pair", "allow"),
         default="deny",
     ),
