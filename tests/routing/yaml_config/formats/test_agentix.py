@@ -178,3 +178,34 @@ def test_an_imported_agentix_file_exports_in_our_format_and_reimports_unchanged(
     assert "adapter:" not in text and "agents:" in text and "session_reset_commands:" in text
     out, _ = run("import_gateway_yaml", str(path))
     assert "No changes" in out
+
+
+def test_no_agent_block_gives_the_gateway_default_agent_and_top_level_auth_applies_to_every_channel(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(
+        "gateway: {session_ttl: 600}\n"
+        "auth: {allowed_users: [U1]}\n"
+        "channels:\n"
+        "  slack: {adapter: slack}\n"
+        "  phone: {adapter: whatsapp_baileys, session_dir: ./wa}\n"
+    )
+    _, err = run("import_gateway_yaml", str(path))
+    agent = Agent.objects.get()
+    assert (agent.name, agent.memory) == ("agentix-agent", True)
+    assert "agent: missing" in err
+    assert ChannelInstance.objects.get(name="slack").options == {"allowed_users": ["U1"]}
+    assert "channels.phone: ignored: WhatsApp Web (Baileys) is not supported" in err
+    assert not ChannelInstance.objects.filter(name="phone").exists()
+
+
+def test_an_unknown_adapter_fails_with_its_key_path(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(
+        "agent: {name: a, system_prompt: hi, provider: openai, model: gpt-4o}\nchannels:\n  x: {adapter: fax}\n"
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_gateway_yaml", str(path), stdout=io.StringIO(), stderr=err)
+    assert "error: channels.x.adapter: unknown adapter 'fax'" in err.getvalue()
