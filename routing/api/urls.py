@@ -11,6 +11,8 @@ from rest_framework.routers import DefaultRouter
 from routing.api.views import activity, config, operations
 from routing.api.views.chat import ChatView
 from routing.api.views.control import ChannelControlView
+from routing.api.views.root import ApiRootView
+from routing.api.views.takeover import TakeoverReplyView, TakeoverView
 from routing.api.views.tokens import AccessTokenDetailView, AccessTokenListView
 from routing.api.views.traces import TraceDetailView, TraceListView
 
@@ -33,6 +35,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 
 router = DefaultRouter()
+router.include_root_view = False  # /api/v1/ is ApiRootView, which lists every endpoint, not only these
 router.register("agents", config.AgentViewSet)
 router.register("guardrails", config.GuardrailViewSet)
 router.register("channels", config.ChannelInstanceViewSet)
@@ -61,6 +64,9 @@ v1 = [
     path("access-tokens/<slug:name>", AccessTokenDetailView.as_view(), name="access-token"),
     path("traces/", TraceListView.as_view(), name="traces"),
     path("traces/<str:trace_id>/", TraceDetailView.as_view(), name="trace"),
+    path("sessions/<int:pk>/takeover", TakeoverView.as_view(), name="session-takeover"),
+    path("sessions/<int:pk>/reply", TakeoverReplyView.as_view(), name="session-reply"),
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include(router.urls)),
 ]
 

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -52,6 +52,10 @@ class ChatView(APIView):
             409: OpenApiResponse(description="Agent disabled, or the session is answering another message"),
             502: OpenApiResponse(description="The agent's model failed"),
         },
+        # Swagger's "Try it out" sends the example as is: a new session (no session_id) always works.
+        examples=[
+            OpenApiExample("A new session", value={"message": "Hello! What can you do?"}, request_only=True),
+        ],
     )
     def post(self, request: Request, name: str) -> Response | StreamingHttpResponse:
         agent = get_object_or_404(Agent, name=name)
