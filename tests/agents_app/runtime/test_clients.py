@@ -49,3 +49,17 @@ def test_a_server_without_an_anthropic_agent_never_loads_the_anthropic_sdk() -> 
     root = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+
+def test_an_embedded_server_never_loads_the_postgresql_driver() -> None:
+    """psycopg (~9 MB) comes in through Django REST framework's optional PostgreSQL fields; SQLite needs none of it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = "import django, sys; django.setup(); import gatewaysite.asgi; print('psycopg' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "gatewaysite.settings"
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
