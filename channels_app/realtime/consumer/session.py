@@ -58,7 +58,7 @@ class SessionHandlers(ConnectionBase):
             session_id=session_id if isinstance(session_id, str) else None,
             agent_id=resolved,
             client_id=self.client_id,
-            token_name=self.auth.token_name,
+            token_name=self.auth.owner,  # the token itself: people's tokens share names such as "ops"
             since=since if isinstance(since, int) else 0,
             config=self.config,
         )

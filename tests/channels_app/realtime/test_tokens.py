@@ -189,3 +189,12 @@ def test_importing_yaml_service_tokens_never_overwrites_a_persons_token_of_the_s
     assert mine.token_hash == AccessToken.hash(raw) and mine.user_id == user.pk
     service = AccessToken.objects.get(name="gateway-yaml-1", user__isnull=True)
     assert service.token_hash == AccessToken.hash("viewer-secret-1")
+
+
+async def test_a_session_opened_with_one_persons_ops_token_cannot_be_resumed_with_anothers(gateway, connect):
+    alice, bob = await db_call(_staff, "alice"), await db_call(_staff, "bob")
+    alice_client = await connect(token=await db_call(_ops_token, alice))
+    opened = await alice_client.hello()
+    bob_client = await connect(token=await db_call(_ops_token, bob))
+    other = await bob_client.hello(session_id=opened["session_id"], since=0)
+    assert other["type"] == "hello_ok" and other["session_id"] != opened["session_id"]
