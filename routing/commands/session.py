@@ -48,6 +48,17 @@ def close_session(session: Session) -> None:
     )
 
 
+def reset_by_key(key: str, text: str) -> str | None:
+    """For doors without channel events (WebSocket): a reset command closes session `key`; None for anything else."""
+    command = parse(text, lookups.gateway_settings())
+    if command is None or command.kind != "reset":
+        return None
+    existing = Session.objects.filter(key=key).first()
+    if existing is not None:
+        close_session(existing)
+    return RESET_REPLY
+
+
 def handle(event: InboundEvent, instance: ChannelInstance, text: str, session: Session) -> str | None:
     """The one-line confirmation when `text` is a session command (after acting on it), else None."""
     if background.is_background(event) or not (text or "").lstrip().startswith("/"):

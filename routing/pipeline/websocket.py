@@ -13,6 +13,7 @@ from agents_app.models import Agent
 from agents_app.runtime import AgentError
 from channels_app.realtime.dbhop import pooled
 from channels_app.realtime.turns import OnEvent, TurnError, TurnInput, TurnReply
+from routing.commands import session as session_commands
 from routing.models import Session
 from routing.pipeline import agent_lookup, turns
 from routing.pipeline.sessions import SessionSpec
@@ -60,6 +61,10 @@ def _prepare(turn: TurnInput) -> turns.Turn | None:
 async def run_turn(turn: TurnInput, on_event: OnEvent) -> TurnReply:
     """GATEWAY_WS_TURN_HANDLER: prepare the turn (one hop), answer through the turn service, and return the reply
     with its history write, which the consumer stores in the same hop as the final frame."""
+    if turn.content.lstrip().startswith("/") and (
+        done := await pooled(session_commands.reset_by_key)(f"ws:{turn.session_id}", turn.content)
+    ):
+        return TurnReply(done)  # a session command (/new, /reset, /clear): answered here, nothing to record
     prepared = await pooled(_prepare)(turn)
     if prepared is None:
         raise TurnError("agent_not_found", f"agent '{turn.agent_id}' is not available")

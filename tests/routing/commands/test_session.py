@@ -126,3 +126,38 @@ def test_background_level_all_shows_tool_activity_and_result_but_lower_levels_do
     assert activity == ["_Using add…_"]  # only the task at level all showed it
     assert len(fake_slack.received("/chat.delete")) == 1
     assert [t for t in texts(fake_slack) if "complete" in t][-1].endswith("three (all)")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_websocket_client_resets_its_session_with_new() -> None:
+    from asgiref.sync import sync_to_async
+    from django.db import transaction
+
+    from agents_app.models import Agent
+    from channels_app.realtime.turns import TurnInput
+    from routing.pipeline import agent_lookup, websocket
+
+    agent_lookup.clear()
+    await Agent.objects.acreate(name="support", model="echo")
+
+    async def turn(text: str) -> str:
+        reply = await websocket.run_turn(TurnInput(session_id="s1", agent_id="support", content=text), _noop)
+        if reply.persist:
+
+            def store() -> None:
+                with transaction.atomic():
+                    reply.persist()
+
+            await sync_to_async(store)()
+        return reply.text
+
+    assert await turn("remember 42") == "remember 42"
+    assert await turn("/reset") == "Session reset. Starting fresh conversation."
+    assert await turn("what number?") == "what number?"
+    live = await Session.objects.aget(key="ws:s1")
+    contents = [m async for m in SessionMessage.objects.filter(session=live).values_list("content", flat=True)]
+    assert contents == ["what number?", "what number?"]
+
+
+async def _noop(kind: str, data: dict) -> None:
+    return None
