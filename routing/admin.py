@@ -241,7 +241,30 @@ class ChannelInstanceAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def export_yaml_view(self, request: HttpRequest) -> HttpResponse:
-        return yaml_download(export_gateway_yaml().as_yaml(), "gateway.yaml")
+        """A page that says which variables the file needs (with whether each is set here) and downloads it."""
+        export = export_gateway_yaml()
+        text = export.as_yaml()
+        if "download" in request.GET:
+            return yaml_download(text, "gateway.yaml")
+        from gatewaysite.secrets import referenced_variables, resolve_secret
+
+        names = sorted(set(export.placeholders) | set(referenced_variables(text)))
+        variables = [
+            {
+                "name": name,
+                "stored_in_clear": name in export.placeholders,
+                "set_here": bool(resolve_secret(f"${{{name}}}")),
+            }
+            for name in names
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Export gateway.yaml",
+            "opts": self.model._meta,
+            "variables": variables,
+            "text": text,
+        }
+        return TemplateResponse(request, "admin/routing/export_yaml.html", context)
 
     def import_yaml_view(self, request: HttpRequest) -> HttpResponse:
         """Upload or paste gateway.yaml; "Preview" runs a dry run, "Import" applies it."""

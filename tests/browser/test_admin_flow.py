@@ -34,8 +34,10 @@ def test_an_operator_configures_a_channel_in_the_admin_and_finds_it_in_the_expor
     assert "support-bot" in row.inner_text()
     screenshot(page, "admin-channel-list")
 
+    page.click("text=Export gateway.yaml")
+    assert "SUPPORT_HOOK_SECRET" in page.inner_text("#export-variables")  # the page says which variables to set
     with page.expect_download() as download_info:
-        page.click("text=Export gateway.yaml")
+        page.click("#download-yaml")
     exported = yaml.safe_load(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert exported["agents"]["support-bot"]["model"] == "echo"
     channel = exported["channels"]["support-hooks"]

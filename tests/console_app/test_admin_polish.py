@@ -125,3 +125,14 @@ def test_a_past_at_schedule_warns_that_it_will_never_fire(root) -> None:
     response = root.post("/admin/routing/schedule/add/", form, follow=True)
     notes = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("will not fire" in note for note in notes), (notes, response.content.decode()[:3000])
+
+
+def test_the_export_page_lists_the_variables_to_set_before_the_download(root, monkeypatch) -> None:
+    monkeypatch.delenv("ACME_SLACK_TOKEN", raising=False)
+    ChannelInstance.objects.create(
+        name="acme", platform="slack", credentials={"token": "${ACME_SLACK_TOKEN}", "signing_secret": "in-clear"}
+    )
+    html = root.get("/admin/channels_app/channelinstance/export-yaml/").content.decode()
+    assert "ACME_SLACK_TOKEN" in html and "GATEWAY_ACME_SIGNING_SECRET" in html and "in-clear" not in html
+    download = root.get("/admin/channels_app/channelinstance/export-yaml/?download=1")
+    assert download["Content-Disposition"].startswith("attachment") and b"${ACME_SLACK_TOKEN}" in download.content
