@@ -255,6 +255,8 @@ GATEWAY_LLM_MAX_RETRIES = env_int("GATEWAY_LLM_MAX_RETRIES", 2)
 GATEWAY_LLM_MAX_TOKENS = env_int("GATEWAY_LLM_MAX_TOKENS", 1024)
 GATEWAY_AGENT_MAX_TOOL_ITERATIONS = env_int("GATEWAY_AGENT_MAX_TOOL_ITERATIONS", 6)
 GATEWAY_AGENT_MAX_SECONDS = float(env_str("GATEWAY_AGENT_MAX_SECONDS", "180"))
+# How deep agents may hand tasks to their delegates (coordinator = 0); at the limit no delegates are offered.
+GATEWAY_DELEGATION_MAX_DEPTH = env_int("GATEWAY_DELEGATION_MAX_DEPTH", 2)
 GATEWAY_TOOL_TIMEOUT = float(env_str("GATEWAY_TOOL_TIMEOUT", "20"))
 # Modules whose @gateway_tool functions agents may use (besides the built-ins); configuration only names tools.
 GATEWAY_TOOL_MODULES = env_list("GATEWAY_TOOL_MODULES", [])
