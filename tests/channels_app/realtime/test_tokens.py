@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -198,3 +199,24 @@ async def test_a_session_opened_with_one_persons_ops_token_cannot_be_resumed_wit
     bob_client = await connect(token=await db_call(_ops_token, bob))
     other = await bob_client.hello(session_id=opened["session_id"], since=0)
     assert other["type"] == "hello_ok" and other["session_id"] != opened["session_id"]
+
+
+async def test_a_lower_role_narrows_what_an_open_socket_may_do(gateway, connect, settings):
+    from console_app.roles import ADMIN, VIEWER, assign_role
+
+    settings.GATEWAY_WS_ACK_TIMEOUT = 0.2
+    settings.GATEWAY_WS_TOKEN_RECHECK = 0.1
+
+    def admin_person() -> Any:
+        user = get_user_model().objects.create_user("carol", password="a-long-password-123")
+        assign_role(user, ADMIN)
+        return user
+
+    user = await db_call(admin_person)
+    client = await connect(token=await db_call(_ops_token, user))
+    assert (await client.hello())["scopes"] == ["admin", "read", "write"]
+    await db_call(lambda: assign_role(get_user_model().objects.get(pk=user.pk), VIEWER))
+    await asyncio.sleep(0.5)
+    await client.send({"type": "broadcast", "data": {"x": 1}})
+    refused = await client.recv_type("error")
+    assert (refused["code"], refused["required_scope"]) == ("insufficient_scope", "admin")
