@@ -62,7 +62,7 @@ def install_record_redaction() -> None:
         except Exception:  # a malformed format string: leave it for the handler to report as usual
             return record
         clean = redact(message)
-        if clean != message or record.args:
+        if clean != message:  # untouched records keep msg and args (error trackers group by the template)
             record.msg, record.args = clean, None
         return record
 
