@@ -15,6 +15,7 @@ from agents_app.admin import AgentAdmin, AgentForm
 from agents_app.models import Agent
 from channels_app.models import ChannelInstance
 from channels_app.platforms import PLATFORMS
+from console_app.tools_field import ToolsFormMixin
 from gatewaysite.secret_fields import CredentialsField, keep_masked
 from gatewaysite.secrets import MASK, resolve_secret
 from routing.admin_channel_control import CONTROL_ACTIONS
@@ -50,11 +51,17 @@ def export_channels(
     return yaml_download(export.as_yaml(), "channels.yaml")
 
 
-class ValidatedAgentForm(AgentForm):
-    """The agent form plus the configuration layer's checks (unknown tools, types), same wording as the importer."""
+class ValidatedAgentForm(ToolsFormMixin, AgentForm):
+    """The agent form plus the configuration layer's checks (unknown tools, types), same wording as the importer;
+    tools as a multi-select of the registered tools."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_tools()
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        cleaned["tools"] = self.merged_tools(cleaned)
         name = cleaned.get("name") or self.instance.name or "agent"
         fields = {key: cleaned[key] for key in ("tools", "temperature") if cleaned.get(key) is not None}
         for issue in validate_agent_fields(name, fields):

@@ -23,7 +23,7 @@ def root() -> Client:
 
 
 def agent_form(**overrides: object) -> dict[str, object]:
-    form = {"name": "helper", "instructions": "", "model": "echo", "temperature": "", "tools": "[]", "api_key": ""}
+    form = {"name": "helper", "instructions": "", "model": "echo", "temperature": "", "api_key": ""}
     form.update(overrides)
     return form
 
@@ -136,3 +136,11 @@ def test_the_export_page_lists_the_variables_to_set_before_the_download(root, mo
     assert "ACME_SLACK_TOKEN" in html and "GATEWAY_ACME_SIGNING_SECRET" in html and "in-clear" not in html
     download = root.get("/admin/channels_app/channelinstance/export-yaml/?download=1")
     assert download["Content-Disposition"].startswith("attachment") and b"${ACME_SLACK_TOKEN}" in download.content
+
+
+def test_tools_are_a_multi_select_of_the_registered_tools(root) -> None:
+    html = root.get("/admin/agents_app/agent/add/").content.decode()
+    assert 'type="checkbox" name="tools" value="search_web"' in html and "Enter a valid JSON" not in html
+    response = root.post("/admin/agents_app/agent/add/", agent_form(tools=["search_web", "get_weather"]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Agent.objects.get(name="helper").tools == ["search_web", "get_weather"]

@@ -112,9 +112,7 @@ def test_an_agent_api_key_is_masked_and_kept(staff: Client) -> None:
     agent = Agent.objects.create(name="support", model="gpt-4o-mini", api_key="sk-very-secret")
     url = reverse("admin:agents_app_agent_change", args=[agent.pk])
     assert "sk-very-secret" not in staff.get(url).content.decode()
-    response = staff.post(
-        url, {"name": "support", "model": "gpt-4o-mini", "tools": "[]", "api_key": MASK, "enabled": "on"}
-    )
+    response = staff.post(url, {"name": "support", "model": "gpt-4o-mini", "api_key": MASK, "enabled": "on"})
     assert response.status_code == 302
     agent.refresh_from_db()
     assert agent.api_key == "sk-very-secret"
@@ -122,7 +120,7 @@ def test_an_agent_api_key_is_masked_and_kept(staff: Client) -> None:
 
 def test_an_unknown_tool_is_refused_on_its_field_in_the_importer_s_words(staff: Client) -> None:
     response = staff.post(
-        reverse("admin:agents_app_agent_add"), {"name": "x", "tools": '["search_webb"]', "enabled": "on"}
+        reverse("admin:agents_app_agent_add"), {"name": "x", "more_tools": "search_webb", "enabled": "on"}
     )
     # The importer's message, on the Tools field, without the YAML key path (agents.x.tools[0]: …).
     assert "unknown tool &#x27;search_webb&#x27; (did you mean &#x27;search_web&#x27;?)" in (response.content.decode())
