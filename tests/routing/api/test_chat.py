@@ -176,3 +176,53 @@ def test_each_chat_turn_appears_in_the_agent_runs_and_guardrail_verdicts(api, re
     verdicts = reader.get("/api/v1/guardrail-verdicts/?guardrail=polite").json()["results"]
     assert [v["verdict"] for v in verdicts] == ["pass"]
     assert verdicts[0]["run"] == runs["results"][0]["id"]
+
+
+@pytest.fixture
+def remote_echoer(echo_agent):
+    """A remote agent registered for 'echoer', answering "remote: <content>" from a loop of its own (the server's)."""
+    import asyncio
+    import threading
+
+    from channels.layers import channel_layers, get_channel_layer
+
+    from channels_app.events import bind_event_loop
+    from channels_app.realtime import remote_agents
+
+    channel_layers.backends.clear()
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    layer = get_channel_layer()
+    channel = asyncio.run_coroutine_threadsafe(layer.new_channel(), loop).result(5)
+    remote_agents.register("echoer", "conn-api-test", channel)
+    seen: list[dict] = []
+
+    async def serve() -> None:
+        while True:
+            message = await layer.receive(channel)
+            request = message["request"]
+            seen.append(request)
+            answer = {"request_id": request["request_id"], "content": f"remote: {request['content']}"}
+            await layer.send(message["reply_to"], answer)
+
+    task = asyncio.run_coroutine_threadsafe(serve(), loop)
+    bind_event_loop(loop)
+    yield seen
+    task.cancel()
+    remote_agents.unregister("conn-api-test")
+    loop.call_soon_threadsafe(loop.stop)
+
+
+def test_a_registered_remote_agent_answers_rest_chat_plain_and_streamed(api, remote_echoer):
+    response = api.post("/api/v1/agents/echoer/chat", {"message": "hello there"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["reply"] == "remote: hello there"
+    session_id = response.json()["session_id"]
+    body = {"message": "and again", "session_id": session_id, "stream": True}
+    events = parse_sse(streamed(api.post("/api/v1/agents/echoer/chat", body, format="json")))
+    assert events[-1][0] == "stream_end" and events[-1][1]["reply"] == "remote: and again"
+    assert remote_echoer[1]["history"] == [
+        {"role": "user", "content": "hello there"},
+        {"role": "assistant", "content": "remote: hello there"},
+    ]
+    assert remote_echoer[1]["context"]["door"] == "api"
