@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from agents_app.tools import registry
 from agents_app.tools.registry import (
     UnknownToolError,
     is_known_tool,
@@ -121,11 +122,16 @@ def test_a_module_listed_in_gateway_tool_modules_registers_its_decorated_functio
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     assert not is_known_tool("lookup_order")
-    with override_settings(GATEWAY_TOOL_MODULES=["tests.agents_app.sample_tools", "gw_deployment_tools"]):
-        assert "lookup_order" in registered_tool_names()
-        assert load_tool("gw_deployment_tools.lookup").name == "lookup_order"
-        assert not is_known_tool("gw_deployment_tools.helper")
-        import_gateway_yaml("agents:\n  orders:\n    model: echo\n    tools: [lookup_order]\n")
+    try:
+        with override_settings(GATEWAY_TOOL_MODULES=["tests.agents_app.sample_tools", "gw_deployment_tools"]):
+            assert "lookup_order" in registered_tool_names()
+            assert load_tool("gw_deployment_tools.lookup").name == "lookup_order"
+            assert not is_known_tool("gw_deployment_tools.helper")
+            import_gateway_yaml("agents:\n  orders:\n    model: echo\n    tools: [lookup_order]\n")
+    finally:  # registrations outlive the import: forget this one so later tests see the usual registry
+        registry._tools.pop("lookup_order", None)
+        registry._aliases.pop("gw_deployment_tools.lookup", None)
+        sys.modules.pop("gw_deployment_tools", None)
 
 
 async def test_invoke_reports_bad_arguments_to_the_model_instead_of_raising() -> None:
