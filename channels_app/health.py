@@ -28,6 +28,12 @@ from channels_app.models import ChannelInstance, OutboundMessage
 RECENT = timedelta(hours=1)
 
 
+def record_instance_error(instance_id: int, error: str, at: datetime | None = None) -> None:
+    """The one writer of an instance's `last_error`: a permanent delivery failure, a listener error, a failed
+    delivery receipt. The text names where it happened; it holds no secrets (adapters' errors never do)."""
+    ChannelInstance.objects.filter(pk=instance_id).update(last_error=error[:2000], last_error_at=at or timezone.now())
+
+
 @dataclass(frozen=True)
 class InstanceState:
     """An instance's health as every page shows it."""

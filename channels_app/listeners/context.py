@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels_app.adapters.base import InboundMessage
+from channels_app.health import record_instance_error
 from channels_app.listeners import intake
 from channels_app.listeners.models import ListenerState
 from channels_app.models import ChannelInstance
@@ -47,7 +48,7 @@ class ListenerContext:
         now = timezone.now()
         text = message[:2000]
         self._update(status=status, last_error=text, last_error_at=now, restarts=F("restarts") + 1)
-        ChannelInstance.objects.filter(pk=self.instance.pk).update(last_error=f"listener: {text}", last_error_at=now)
+        record_instance_error(self.instance.pk, f"listener: {text}", now)
 
     # -- cursor ----------------------------------------------------------------------------------
     def load_cursor(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
+from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks import admission, feedback, nul, ratelimit
 
@@ -162,9 +163,7 @@ def record_status(instance: ChannelInstance, status: DeliveryStatus) -> int:
         error = f"({status.error_code}) {status.error_message}".strip()
         fields.update(status=OutboundMessage.Status.FAILED, error=error)
         # 131047: outside the 24-hour window; only a template can reach the user now (PLATFORMS.md §4.7).
-        ChannelInstance.objects.filter(pk=instance.pk).update(
-            last_error=f"delivery failed: {error}", last_error_at=timezone.now()
-        )
+        record_instance_error(instance.pk, f"delivery failed: {error}")
     OutboundMessage.objects.filter(instance=instance, platform_message_id=status.platform_message_id).update(**fields)
     publish(
         EventType.DELIVERY_STATUS,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from channels_app.adapters import Adapter, DeliveryError, NotConfigured, Target, get_adapter
 from channels_app.events import EventType, publish
+from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, OutboundMessage
 
 IN_HTTP_RESPONSE = "http-response"  # platform_message_id of a chunk handed to a caller waiting on its request
@@ -53,11 +54,6 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.cap)
         return min(self.cap, self.base * (2 ** (attempt - 1))) * random.uniform(0.5, 1.0)
-
-
-def record_instance_error(instance: ChannelInstance, error: str) -> None:
-    """The instance's health: its last permanent delivery error, shown in the admin, the API and /health."""
-    ChannelInstance.objects.filter(pk=instance.pk).update(last_error=error[:2000], last_error_at=timezone.now())
 
 
 def send_rows(
@@ -110,7 +106,7 @@ def _send_one(
             if getattr(exc, "permanent", True) or attempts >= policy.max_attempts:
                 OutboundMessage.objects.filter(pk=row.pk).update(status=OutboundMessage.Status.FAILED, error=error)
                 row.status, row.error = OutboundMessage.Status.FAILED, error
-                record_instance_error(instance, error)
+                record_instance_error(instance.pk, error)
                 publish(EventType.OUTBOUND_FAILED, **fields, error=error)
                 return False
             delay = policy.delay(attempts, getattr(exc, "retry_after", None))
