@@ -5,8 +5,8 @@ Each chunk is an OutboundMessage row stored before anything is sent, keyed so a 
 the platform already accepted. Chunks go out in order with one retry policy (GATEWAY_DELIVERY_MAX_ATTEMPTS attempts,
 jittered exponential backoff from GATEWAY_RETRY_BASE, a platform's Retry-After honoured, every wait capped at
 GATEWAY_RETRY_AFTER_CAP). Whether an error is worth retrying is the adapter's call (`DeliveryError.permanent`, as
-Healthchecks' transports decide); a permanent failure is written on the instance (`last_error`) here and nowhere
-else, and every attempt is counted on its row before it is made.
+Healthchecks' transports decide); a permanent failure is recorded on the instance (`last_error`, through
+channels_app.health.record_instance_error, its one writer), and every attempt is counted on its row before it is made.
 """
 
 from __future__ import annotations
