@@ -196,9 +196,12 @@ PLATFORMS: dict[str, PlatformSpec] = {
             required=(("token",),),
             options=(
                 OptionSpec(
-                    "mode", "webhook (Telegram pushes) or poll (getUpdates long polling).", choices=("webhook", "poll")
+                    "mode",
+                    "webhook (Telegram pushes) or poll (getUpdates long polling). Unset: polling, unless a "
+                    "secret_token is set and Telegram has a webhook registered.",
+                    choices=("webhook", "poll"),
                 ),
-                OptionSpec("bot_username", "The bot's @username, for mention detection in groups."),
+                OptionSpec("bot_username", "The bot's @username, for mention detection in groups (unset: from getMe)."),
                 OptionSpec("bot_id", "The bot's numeric id (default: from the token), to ignore its own messages."),
                 OptionSpec(
                     "answer_channel_posts", "Answer posts in channels the bot admins.", kind=bool, default=False
