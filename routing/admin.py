@@ -141,7 +141,8 @@ class ChannelInstanceForm(forms.ModelForm):
         spec = PLATFORMS[platform]
         for issue in issues:
             key = field_of(issue, f"channels.{name}")
-            if key in spec.option_keys:
+            # An unknown key (a typo) belongs where the operator typed it: options or credentials.
+            if key in spec.option_keys or (key in (cleaned.get("options") or {}) and key not in spec.credential_keys):
                 field = "options"
             elif key in ("platform", "api_base_url"):
                 field = key

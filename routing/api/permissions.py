@@ -58,7 +58,7 @@ def can_read(request: Request) -> bool:
 class ReadOnlyOrAdmin(permissions.BasePermission):
     """GET/HEAD/OPTIONS for readers; everything else for writers (403 for a read-only token)."""
 
-    message = "This needs the admin role (and an admin-scoped token when a token is used); viewers only read."
+    message = "This is read-only for you: writes need the admin role (and an admin-scoped token when a token is used)."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:

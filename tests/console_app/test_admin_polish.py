@@ -144,3 +144,19 @@ def test_tools_are_a_multi_select_of_the_registered_tools(root) -> None:
     response = root.post("/admin/agents_app/agent/add/", agent_form(tools=["search_web", "get_weather"]))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Agent.objects.get(name="helper").tools == ["search_web", "get_weather"]
+
+
+def test_an_option_typo_is_reported_under_options_not_credentials(root) -> None:
+    form = {
+        "name": "acme",
+        "platform": "slack",
+        "credentials": "token: xoxb-1\nsigning_secret: s",
+        "options": '{"group_polcy": "all"}',
+        "api_base_url": "",
+        "enabled": "on",
+        "routing_rules-TOTAL_FORMS": "0",
+        "routing_rules-INITIAL_FORMS": "0",
+    }
+    response = root.post("/admin/channels_app/channelinstance/add/", form)
+    errors = response.context["adminform"].form.errors
+    assert "group_polcy" in str(errors.get("options")) and "credentials" not in errors, errors

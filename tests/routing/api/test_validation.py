@@ -120,7 +120,7 @@ def test_the_admin_shows_the_same_message_for_the_same_bad_agent(api, client):
     client.force_login(admin_user)
     page = client.post(
         "/admin/agents_app/agent/add/",
-        {"name": "tooly", "tools": '["serch_web"]', "enabled": "on", "instructions": "", "model": "echo"},
+        {"name": "tooly", "more_tools": "serch_web", "enabled": "on", "instructions": "", "model": "echo"},
     )
     assert page.status_code == 200  # the form is shown again with its errors
     from html import unescape
