@@ -117,11 +117,16 @@ def test_the_praisonai_schedule_form_and_routes_spelling_import() -> None:
 def test_a_broken_file_fails_with_its_key_path_and_writes_nothing(path: Path) -> None:
     run("import_gateway_yaml", str(SEED))
     before = exported()
+    # A trailing "…" lets a fixture expect a prefix (e.g. the list of registered tools, which tests extend).
     expected = path.read_text().splitlines()[0].removeprefix("# expect: ")
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_gateway_yaml", str(path), stdout=io.StringIO(), stderr=err)
-    assert f"error: {expected}" in err.getvalue().splitlines()
+    lines = err.getvalue().splitlines()
+    if expected.endswith("…"):
+        assert any(line.startswith(f"error: {expected[:-1]}") for line in lines), lines
+    else:
+        assert f"error: {expected}" in lines
     assert exported() == before
 
 

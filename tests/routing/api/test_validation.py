@@ -41,12 +41,10 @@ def test_an_unknown_agent_in_a_routing_rule_reads_like_the_importers(api):
 
 
 def test_a_missing_credential_reads_like_the_importers(api):
-    expected = importer_messages("channels:\n  slack-main:\n    platform: slack\n    token: xoxb-1\n")[
-        "channels.slack-main"
-    ]
+    expected = importer_messages("channels:\n  wa-main:\n    platform: whatsapp\n    token: t-1\n")["channels.wa-main"]
     response = api.post(
         "/api/v1/channels/",
-        {"name": "slack-main", "platform": "slack", "credentials": {"token": "xoxb-1"}},
+        {"name": "wa-main", "platform": "whatsapp", "credentials": {"token": "t-1"}},
         format="json",
     )
     assert api_errors(response) == {"credentials": expected}
