@@ -172,6 +172,26 @@ class TurnRequest(models.Model):
         return self.request_id
 
 
+class HandedOverTurn(models.Model):
+    """A WebSocket turn still running when a graceful stop ran out of time: the accepted request, kept so the next
+    start runs it once and stores its answer in the session's replay buffer (channels_app.realtime.handover)."""
+
+    session = models.ForeignKey(WsSession, on_delete=models.CASCADE, related_name="handovers", help_text="Session.")
+    agent_id = models.CharField(max_length=100, help_text="Agent the turn asked.")
+    request_id = models.CharField(max_length=128, blank=True, help_text="Client idempotency key, if given.")
+    client_id = models.CharField(max_length=128, blank=True, help_text="Client identity.")
+    content = models.TextField(help_text="The user's message.")
+    max_messages = models.PositiveIntegerField(default=1000, help_text="History cap of the session.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the stopping process handed it over.")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a starting process took it to run.")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session.session_id} {self.request_id}"
+
+
 class PushChannel(models.Model):
     """A pub/sub channel; `last_seq` numbers its messages so subscribers can ack and resume."""
 

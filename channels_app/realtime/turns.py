@@ -65,6 +65,22 @@ def track(task: asyncio.Task[Any]) -> asyncio.Task[Any]:
     return task
 
 
+# The turn each running WebSocket turn task is answering: what a stop that runs out of time hands over.
+_running: dict[asyncio.Task[Any], TurnInput] = {}
+
+
+def track_turn(task: asyncio.Task[Any], turn: TurnInput) -> asyncio.Task[Any]:
+    """Remember that `task` answers `turn` until it ends (see unfinished_turns)."""
+    _running[task] = turn
+    task.add_done_callback(lambda done: _running.pop(done, None))
+    return task
+
+
+def unfinished_turns() -> list[TurnInput]:
+    """The accepted turns whose answer is still being produced in this process."""
+    return [turn for task, turn in list(_running.items()) if not task.done()]
+
+
 def turns_in_flight() -> int:
     """How many WebSocket turn queues are still running (the server waits for them on SIGTERM)."""
     return sum(1 for task in list(_in_flight) if not task.done())

@@ -6,6 +6,7 @@ so callers import this module first thing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import time
@@ -20,7 +21,7 @@ from twisted.internet import reactor, threads
 
 from channels_app.realtime.close_codes import SLOW_CONSUMER
 from channels_app.realtime.limits import max_buffered_bytes
-from channels_app.realtime.turns import turns_in_flight
+from channels_app.realtime.turns import track, turns_in_flight, unfinished_turns
 from channels_app.ws_urls import is_websocket_path
 from routing.serving.background import BackgroundServices
 
@@ -85,6 +86,17 @@ class GatewayServer(daphne.server.Server):
         super().listen_success(port)
 
 
+def _hand_over(turns: list) -> None:
+    from django.db import connections
+
+    from channels_app.realtime.handover import hand_over
+
+    try:
+        log.warning("%s WebSocket turn(s) handed over; they are answered once on the next start", hand_over(turns))
+    finally:
+        connections.close_all()
+
+
 class GracefulGateway:
     """Runs the ASGI app under Daphne with the background services, until SIGTERM/SIGINT and a bounded drain."""
 
@@ -119,9 +131,23 @@ class GracefulGateway:
         signal.signal(signal.SIGINT, self._signal)
         # The WebSocket factory exists once run() starts and before any connection is served.
         reactor.callWhenRunning(self._refuse_unknown_websocket_paths)
+        reactor.callWhenRunning(self._answer_handed_over_turns)
         self.background.start()
         self.server.run()
         return self.clean
+
+    def _answer_handed_over_turns(self) -> None:
+        """WebSocket turns the last stop handed over are answered once, in the server's loop (where the channel
+        layer lives), and count as in-flight turns should this process be stopped too."""
+        from channels_app.realtime.handover import resume_handed_over
+
+        async def answer() -> None:
+            try:
+                await resume_handed_over()
+            except Exception:  # the server keeps serving; the rows stay for the next start
+                log.exception("answering handed-over WebSocket turns failed")
+
+        track(asyncio.ensure_future(answer()))
 
     def _refuse_unknown_websocket_paths(self) -> None:
         self.server.ws_factory.protocol = KnownPathsWebSocketProtocol
@@ -190,7 +216,15 @@ class GracefulGateway:
             return
         if self._requests_in_flight():
             self.clean = False
-        self._stop_reactor()
+        turns = unfinished_turns()
+        if not turns:
+            self._stop_reactor()
+            return
+        # Out of time with WebSocket turns still running: store them (off the reactor thread, it is a database
+        # write) so the next start answers each once; the hard bound above still ends the stop.
+        handed = threads.deferToThread(_hand_over, turns)
+        handed.addErrback(lambda failure: log.error("handing over unfinished WebSocket turns failed: %s", failure))
+        handed.addBoth(lambda _: self._stop_reactor())
 
     def _stop_reactor(self) -> None:
         if reactor.running:

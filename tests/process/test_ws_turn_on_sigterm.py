@@ -1,6 +1,7 @@
 """SIGTERM while a WebSocket turn is running: `rungateway` finishes the turn before it exits (within
 GATEWAY_SHUTDOWN_TIMEOUT), stores the answer in the session's replay buffer, and a client that resumes the session
-on the restarted gateway gets that answer exactly once — the model is not asked again."""
+on the restarted gateway gets that answer exactly once — the model is not asked again. A turn still running when
+the timeout ends is handed over: the next start answers it once, and a further restart does not answer it again."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from tests.fakes.fake_telegram import FakeTelegram
 pytestmark = pytest.mark.timeout(120)
 
 
-def _gateway(tmp_path, config, log_name: str) -> tuple[Proc, int]:
+def _gateway(tmp_path, config, log_name: str, shutdown_timeout: str = "15") -> tuple[Proc, int]:
     port = free_port()
     proc = Proc(
         "rungateway",
         manage("rungateway", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)),
-        base_env(tmp_path / "data", GATEWAY_SHUTDOWN_TIMEOUT="15"),
+        base_env(tmp_path / "data", GATEWAY_SHUTDOWN_TIMEOUT=shutdown_timeout),
         tmp_path / log_name,
     ).start()
     wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
@@ -55,15 +56,15 @@ async def _start_turn(port: int, llm: FakeOpenAI) -> tuple[str, int, object]:
     return hello["session_id"], accepted["cursor"], socket
 
 
-async def _resume(port: int, session_id: str, since: int) -> list[dict]:
-    """Every turn answer the resumed session receives within a couple of seconds."""
+async def _resume(port: int, session_id: str, since: int, wait: float = 2) -> list[dict]:
+    """Every turn answer the resumed session receives until `wait` seconds pass without a frame."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws?token={WS_TOKEN}", open_timeout=10) as socket:
         hello = {"type": "hello", "agent_id": "slow", "session_id": session_id, "since": since}
         await socket.send(json.dumps({**hello, "protocol_min": 1, "protocol_max": 1}))
         finals = []
         try:
             while True:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), 2))
+                frame = json.loads(await asyncio.wait_for(socket.recv(), wait))
                 assert frame["type"] != "hello_error", frame
                 inner = frame.get("event", {}).get("data", {}) if frame["type"] == "replay" else frame
                 if inner.get("type") == "response" and inner.get("status") == "final":
@@ -93,3 +94,33 @@ def test_a_websocket_turn_cut_by_sigterm_is_answered_once_after_the_restart(tmp_
             -3000:
         ]
         assert len(llm.requests) == 1, "the answer came from the finished turn, not a second model call"
+
+
+def test_a_websocket_turn_longer_than_the_shutdown_timeout_is_answered_once_after_the_restart(tmp_path) -> None:
+    with FakeTelegram() as telegram, FakeOpenAI(default=Reply(text="Handed over", delay=3)) as llm:
+        config = write_config(tmp_path / "gateway.yaml", telegram.url, every="1h", slow_llm_url=llm.base_url)
+        first, port = _gateway(tmp_path, config, "first.log", shutdown_timeout="1")
+        try:
+            session_id, cursor, socket = asyncio.run(_start_turn(port, llm))
+            first.signal(signal.SIGTERM)  # the model needs longer than the stop may take
+            first.wait(30)
+        finally:
+            first.stop()
+        assert "handed over" in first.log(), first.log()[-4000:]
+
+        second, port = _gateway(tmp_path, config, "second.log")
+        try:
+            finals = asyncio.run(_resume(port, session_id, cursor, wait=8))
+        finally:
+            second.stop()
+        answers = [(f["content"], f["outcome"]["status"], f.get("request_id")) for f in finals]
+        assert answers == [("Handed over", "ok", "r-1")], second.log()[-3000:]
+        assert len(llm.requests) == 2, "the cut turn was asked once more, on the restarted gateway"
+
+        third, port = _gateway(tmp_path, config, "third.log")
+        try:
+            again = asyncio.run(_resume(port, session_id, finals[0]["cursor"]))
+        finally:
+            third.stop()
+        assert again == [], third.log()[-3000:]
+        assert len(llm.requests) == 2, "a further restart does not answer the handed-over turn again"

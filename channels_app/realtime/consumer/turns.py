@@ -11,7 +11,7 @@ from typing import Any
 from channels_app.realtime import broadcast, frames, groups, sessions
 from channels_app.realtime.auth import WRITE
 from channels_app.realtime.consumer.base import CLOSE_SLOW_CONSUMER, ConnectionBase, db, log
-from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, track, turn_handler
+from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, track, track_turn, turn_handler
 
 STOP_TURN = {"/stop", "stop"}
 STOP_ALL = {"/stop all", "/cancel"}
@@ -103,7 +103,7 @@ class TurnHandlers(ConnectionBase):
         for a resume and stays in history); the ones still queued are cancelled when the connection is released."""
         while not self.turns.empty():
             turn = self.turns.get_nowait()
-            self.current_turn = asyncio.create_task(self.run_one(turn))
+            self.current_turn = track_turn(asyncio.create_task(self.run_one(turn)), turn)
             with contextlib.suppress(asyncio.CancelledError):
                 await self.current_turn
             self.current_turn = None
