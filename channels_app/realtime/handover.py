@@ -78,7 +78,8 @@ def _store(row: HandedOverTurn, final: dict[str, Any], persist: Any) -> dict[str
     return sessions.append_frame(row.session.session_id, final, store)
 
 
-def _pending() -> list[HandedOverTurn]:
+def _pending() -> tuple[list[HandedOverTurn], float]:
+    """The rows this process takes, and the turn timeout (read here: the config read may touch the database)."""
     stale = load_config().turn_timeout
     rows = [
         row for row in HandedOverTurn.objects.select_related("session").order_by("created_at") if _claim(row, stale)
@@ -89,10 +90,10 @@ def _pending() -> list[HandedOverTurn]:
             HandedOverTurn.objects.filter(pk=row.pk).delete()
         else:
             fresh.append(row)
-    return fresh
+    return fresh, stale
 
 
-async def _answer(row: HandedOverTurn) -> dict[str, Any]:
+async def _answer(row: HandedOverTurn, timeout: float) -> dict[str, Any]:
     turn = TurnInput(
         session_id=row.session.session_id,
         agent_id=row.agent_id,
@@ -104,8 +105,11 @@ async def _answer(row: HandedOverTurn) -> dict[str, Any]:
     extra = {"request_id": row.request_id} if row.request_id else {}
     persist = None
     try:
-        async with asyncio.timeout(load_config().turn_timeout):
+        async with asyncio.timeout(timeout):
             result = await turn_handler()(turn, _no_events)
+    except TimeoutError:
+        outcome = frames.outcome_error("timeout", "the agent took too long", retryable=True)
+        final = frames.response("final", "", turn.session_id, outcome=outcome, **extra)
     except TurnError as exc:
         outcome = frames.outcome_error(exc.code, exc.message, retryable=exc.retryable)
         final = frames.response("final", "", turn.session_id, outcome=outcome, **extra)
@@ -129,8 +133,9 @@ async def resume_handed_over() -> int:
     """
     answered = 0
     layer = get_channel_layer()
-    for row in await database_sync_to_async(_pending)():
-        stamped = await _answer(row)
+    rows, timeout = await database_sync_to_async(_pending)()
+    for row in rows:
+        stamped = await _answer(row, timeout)
         answered += 1
         if layer is not None:
             await layer.group_send(groups.session_group(row.session.session_id), {"type": "ws.frame", "frame": stamped})
