@@ -248,6 +248,25 @@ GATEWAY_INTAKE_WRITERS = env_int("GATEWAY_INTAKE_WRITERS", 0)  # 0: 1 on SQLite,
 GATEWAY_INTAKE_TIMEOUT = env_float("GATEWAY_INTAKE_TIMEOUT", 10.0)
 GATEWAY_WS_DB_THREADS = env_int("GATEWAY_WS_DB_THREADS", 0)  # 0: 1 on SQLite, 4 on PostgreSQL
 GATEWAY_WS_SERVER_BEAT = env_float("GATEWAY_WS_SERVER_BEAT", 10.0)
+# Bytes rungateway holds for one WebSocket that does not read before closing it 1013 (channels_app/realtime/limits.py).
+GATEWAY_WS_MAX_BUFFERED_BYTES = env_int("GATEWAY_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024)
+# Seconds a process reuses the WebSocket plane's config it read from the database (0: every connect reads it).
+GATEWAY_WS_CONFIG_TTL = env_float("GATEWAY_WS_CONFIG_TTL", 0.0 if TESTING else 2.0)
+# GATEWAY_WS_<FIELD> overrides that field of the WebSocket plane's config (admin / gateway.yaml values; the fields of
+# channels_app/realtime/config.py's RealtimeConfig). Read here from the environment, as text, only when set (subprocess
+# servers in tests and benches run with short timings this way); the config converts each to its field's type.
+GATEWAY_WS_CONFIG_FIELDS = (
+    "auth_token", "allowed_origins", "max_connections", "heartbeat_interval", "reconnect_timeout", "session_timeout",
+    "session_max_messages", "push_enabled", "ack_timeout", "max_retries", "retention_seconds", "presence_timeout",
+    "poll_timeout", "poll_batch", "max_payload", "max_queued_frames", "max_unacked", "turn_timeout",
+)  # fmt: skip
+globals().update(
+    {
+        f"GATEWAY_WS_{name.upper()}": os.environ[f"GATEWAY_WS_{name.upper()}"]
+        for name in GATEWAY_WS_CONFIG_FIELDS
+        if os.environ.get(f"GATEWAY_WS_{name.upper()}")
+    }
+)
 
 # Agent runtime (agents_app.runtime, documented in docs/agents.md).
 GATEWAY_LLM_TIMEOUT = float(env_str("GATEWAY_LLM_TIMEOUT", "60"))

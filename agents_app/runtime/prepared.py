@@ -10,7 +10,6 @@ The cached rules are shared between threads: read them, never modify them.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -28,9 +27,7 @@ _generation = [0]
 
 
 def ttl() -> float:
-    value = getattr(settings, "GATEWAY_ROUTE_CACHE_SECONDS", None)
-    if value is None:
-        value = os.environ.get("GATEWAY_ROUTE_CACHE_SECONDS", DEFAULT_TTL)
+    value = getattr(settings, "GATEWAY_ROUTE_CACHE_SECONDS", DEFAULT_TTL)  # read once in gatewaysite/settings.py
     try:
         return float(value)
     except (TypeError, ValueError):

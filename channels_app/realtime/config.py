@@ -1,12 +1,12 @@
 """The knobs of the WebSocket plane, read once per connection from GatewaySettings plus Django-settings overrides.
 
 Operators set them in the admin / gateway.yaml (GatewaySettings, push_options); tests and benches override any of them
-with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.2) so nothing waits for seconds.
+with a GATEWAY_WS_<NAME> Django setting (e.g. GATEWAY_WS_HEARTBEAT_INTERVAL = 0.2) so nothing waits for seconds;
+gatewaysite/settings.py reads the same names from the environment once.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields
 
 from django.conf import settings
@@ -56,16 +56,17 @@ class RealtimeConfig:
 
 
 def _override(name: str, value: object) -> object:
-    """A GATEWAY_WS_<NAME> Django setting, then the same-named environment variable, win over the database value.
+    """A GATEWAY_WS_<NAME> Django setting wins over the database value.
 
-    The environment form lets subprocess servers (process tests, benches) run with short timings.
+    gatewaysite/settings.py sets it from the same-named environment variable, as text (subprocess servers in process
+    tests and benches run with short timings this way); text is converted here to the field's type.
     """
     key = f"GATEWAY_WS_{name.upper()}"
-    if hasattr(settings, key):
-        return getattr(settings, key)
-    raw = os.environ.get(key)
-    if raw is None or raw == "":
+    if not hasattr(settings, key):
         return value
+    raw = getattr(settings, key)
+    if not isinstance(raw, str) or value is None or isinstance(value, str):
+        return raw
     if isinstance(value, bool):
         return raw.lower() in {"1", "true", "yes", "on"}
     if isinstance(value, int):
@@ -78,14 +79,11 @@ def _override(name: str, value: object) -> object:
 
 
 def config_ttl() -> float:
-    """Seconds a process reuses the config it read (GATEWAY_WS_CONFIG_TTL; 0 reads the database every time).
+    """Seconds a process reuses the config it read (settings.GATEWAY_WS_CONFIG_TTL; 0 reads the database every time).
 
     Under tests the default is 0: test databases change between (and within) tests.
     """
-    if hasattr(settings, "GATEWAY_WS_CONFIG_TTL"):
-        return float(settings.GATEWAY_WS_CONFIG_TTL)
-    default = 0.0 if getattr(settings, "TESTING", False) else 2.0
-    return float(os.environ.get("GATEWAY_WS_CONFIG_TTL") or default)
+    return float(getattr(settings, "GATEWAY_WS_CONFIG_TTL", 0.0))
 
 
 _cache: TTLCache[RealtimeConfig] = TTLCache(config_ttl)
