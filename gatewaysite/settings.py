@@ -252,6 +252,12 @@ GATEWAY_WS_SERVER_BEAT = env_float("GATEWAY_WS_SERVER_BEAT", 10.0)
 GATEWAY_WS_MAX_BUFFERED_BYTES = env_int("GATEWAY_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024)
 # Seconds a process reuses the WebSocket plane's config it read from the database (0: every connect reads it).
 GATEWAY_WS_CONFIG_TTL = env_float("GATEWAY_WS_CONFIG_TTL", 0.0 if TESTING else 2.0)
+# How often an open socket's token is checked again; hours an /ops/ page token lives (realtime/tokens.py).
+GATEWAY_WS_TOKEN_RECHECK = env_float("GATEWAY_WS_TOKEN_RECHECK", 15.0)
+GATEWAY_OPS_TOKEN_HOURS = env_float("GATEWAY_OPS_TOKEN_HOURS", 12.0)
+# Timing of the listener supervisor (channels_app/listeners/supervisor.py Timing fields, e.g. {"reconcile": 0.1});
+# empty: its defaults. Tests set short timings here.
+GATEWAY_LISTENER_TIMING: dict[str, float] = {}
 # GATEWAY_WS_<FIELD> overrides that field of the WebSocket plane's config (admin / gateway.yaml values; the fields of
 # channels_app/realtime/config.py's RealtimeConfig). Read here from the environment, as text, only when set (subprocess
 # servers in tests and benches run with short timings this way); the config converts each to its field's type.
@@ -277,6 +283,8 @@ GATEWAY_AGENT_MAX_SECONDS = float(env_str("GATEWAY_AGENT_MAX_SECONDS", "180"))
 # How deep agents may hand tasks to their delegates (coordinator = 0); at the limit no delegates are offered.
 GATEWAY_DELEGATION_MAX_DEPTH = env_int("GATEWAY_DELEGATION_MAX_DEPTH", 2)
 GATEWAY_TOOL_TIMEOUT = float(env_str("GATEWAY_TOOL_TIMEOUT", "20"))
+# How long an MCP server's tool list is remembered (agents_app/mcp/tools.py).
+GATEWAY_MCP_TOOLS_CACHE_SECONDS = env_float("GATEWAY_MCP_TOOLS_CACHE_SECONDS", 60.0)
 # Modules whose @gateway_tool functions agents may use (besides the built-ins); configuration only names tools.
 GATEWAY_TOOL_MODULES = env_list("GATEWAY_TOOL_MODULES", [])
 GATEWAY_TOOL_HTTP_TIMEOUT = float(env_str("GATEWAY_TOOL_HTTP_TIMEOUT", "10"))

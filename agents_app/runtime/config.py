@@ -1,4 +1,4 @@
-"""Runtime knobs read from Django settings at use time, each with a sensible default.
+"""Runtime knobs read from Django settings at use time (defaults and environment: gatewaysite/settings.py, once).
 
 Read lazily (not at import) so tests can override them with `settings` fixtures and short values.
 """
@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-
-DEFAULT_REFUSAL = "Sorry, I can't help with that."
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +27,12 @@ class RuntimeConfig:
 def runtime_config() -> RuntimeConfig:
     """Current settings: GATEWAY_LLM_TIMEOUT, GATEWAY_LLM_MAX_RETRIES, GATEWAY_AGENT_MAX_TOOL_ITERATIONS, …"""
     return RuntimeConfig(
-        call_timeout=float(getattr(settings, "GATEWAY_LLM_TIMEOUT", 60.0)),
-        max_retries=int(getattr(settings, "GATEWAY_LLM_MAX_RETRIES", 2)),
-        max_tool_iterations=int(getattr(settings, "GATEWAY_AGENT_MAX_TOOL_ITERATIONS", 6)),
-        max_run_seconds=float(getattr(settings, "GATEWAY_AGENT_MAX_SECONDS", 180.0)),
-        max_concurrent_queries=int(getattr(settings, "GATEWAY_MAX_CONCURRENT_QUERIES", 8)),
-        max_tokens=int(getattr(settings, "GATEWAY_LLM_MAX_TOKENS", 1024)),
-        tool_timeout=float(getattr(settings, "GATEWAY_TOOL_TIMEOUT", 20.0)),
-        refusal_text=str(getattr(settings, "GATEWAY_GUARDRAIL_REFUSAL", DEFAULT_REFUSAL)),
+        call_timeout=float(settings.GATEWAY_LLM_TIMEOUT),
+        max_retries=int(settings.GATEWAY_LLM_MAX_RETRIES),
+        max_tool_iterations=int(settings.GATEWAY_AGENT_MAX_TOOL_ITERATIONS),
+        max_run_seconds=float(settings.GATEWAY_AGENT_MAX_SECONDS),
+        max_concurrent_queries=int(settings.GATEWAY_MAX_CONCURRENT_QUERIES),
+        max_tokens=int(settings.GATEWAY_LLM_MAX_TOKENS),
+        tool_timeout=float(settings.GATEWAY_TOOL_TIMEOUT),
+        refusal_text=str(settings.GATEWAY_GUARDRAIL_REFUSAL),
     )
