@@ -25,8 +25,16 @@ from channels_app.realtime.turns import TurnError, TurnInput, TurnReply, turn_ha
 log = logging.getLogger(__name__)
 
 
+# Rows this process took to answer and has not answered yet: a stop that runs out of time gives them back.
+_taken: set[int] = set()
+
+
 def hand_over(turns: list[TurnInput]) -> int:
-    """Store each unfinished turn for the next start; returns how many were stored."""
+    """Store each unfinished turn for the next start; returns how many were stored. Handed-over turns this process
+    was still answering are given back too (their rows stay; the next start takes them again)."""
+    if _taken:
+        HandedOverTurn.objects.filter(pk__in=list(_taken)).update(claimed_at=None)
+        _taken.clear()
     stored = 0
     for turn in turns:
         session = WsSession.objects.filter(session_id=turn.session_id).first()
@@ -75,7 +83,9 @@ def _store(row: HandedOverTurn, final: dict[str, Any], persist: Any) -> dict[str
             persist()
         HandedOverTurn.objects.filter(pk=row.pk).delete()
 
-    return sessions.append_frame(row.session.session_id, final, store)
+    stamped = sessions.append_frame(row.session.session_id, final, store)
+    _taken.discard(row.pk)
+    return stamped
 
 
 def _pending() -> tuple[list[HandedOverTurn], float]:
@@ -90,6 +100,7 @@ def _pending() -> tuple[list[HandedOverTurn], float]:
             HandedOverTurn.objects.filter(pk=row.pk).delete()
         else:
             fresh.append(row)
+            _taken.add(row.pk)
     return fresh, stale
 
 

@@ -217,11 +217,12 @@ class GracefulGateway:
         if self._requests_in_flight():
             self.clean = False
         turns = unfinished_turns()
-        if not turns:
+        if not turns and not turns_in_flight():
             self._stop_reactor()
             return
-        # Out of time with WebSocket turns still running: store them (off the reactor thread, it is a database
-        # write) so the next start answers each once; the hard bound above still ends the stop.
+        # Out of time with WebSocket turns still running (or handed-over ones this start was answering): store them
+        # (off the reactor thread, it is a database write) so the next start answers each once; the hard bound above
+        # still ends the stop.
         handed = threads.deferToThread(_hand_over, turns)
         handed.addErrback(lambda failure: log.error("handing over unfinished WebSocket turns failed: %s", failure))
         handed.addBoth(lambda _: self._stop_reactor())

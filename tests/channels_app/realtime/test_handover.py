@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from channels_app.realtime import sessions
-from channels_app.realtime.handover import hand_over, resume_handed_over
+from channels_app.realtime.handover import _pending, hand_over, resume_handed_over
 from channels_app.realtime.models import HandedOverTurn, SessionFrame, WsSession
 from channels_app.realtime.turns import TurnInput
 
@@ -49,3 +49,16 @@ def test_a_turn_that_finished_in_the_last_moment_of_the_stop_is_not_answered_aga
 
 def test_a_turn_of_a_session_that_no_longer_exists_is_not_kept(gateway: Any) -> None:
     assert hand_over([TurnInput(session_id="gone", agent_id="helper", content="hi")]) == 0
+
+
+def test_a_stop_during_a_resumed_turn_gives_it_back_for_the_next_start(gateway: Any) -> None:
+    _session()
+    hand_over([TurnInput(session_id="s-handover", agent_id="helper", content="still there?", request_id="r-9")])
+    rows, _ = _pending()  # this start took the turn and is stopped before answering it
+    assert len(rows) == 1 and HandedOverTurn.objects.get().claimed_at is not None
+
+    hand_over([])  # the stop ran out of time again
+
+    assert HandedOverTurn.objects.get().claimed_at is None
+    assert asyncio.run(resume_handed_over()) == 1
+    assert [f["request_id"] for f in _finals()] == ["r-9"]
