@@ -92,7 +92,9 @@ def _pending() -> tuple[list[HandedOverTurn], float]:
     """The rows this process takes, and the turn timeout (read here: the config read may touch the database)."""
     stale = load_config().turn_timeout
     rows = [
-        row for row in HandedOverTurn.objects.select_related("session").order_by("created_at") if _claim(row, stale)
+        row
+        for row in HandedOverTurn.objects.select_related("session").order_by("created_at", "id")
+        if _claim(row, stale)
     ]
     fresh = []
     for row in rows:

@@ -58,10 +58,29 @@ class TurnError(Exception):
 _in_flight: set[asyncio.Task[Any]] = set()
 
 
-def track(task: asyncio.Task[Any]) -> asyncio.Task[Any]:
-    """Count `task` as in-flight WebSocket turn work until it ends."""
+# Each connection's queue of accepted turns not yet started, keyed by the task that runs them in order.
+_queues: dict[asyncio.Task[Any], asyncio.Queue[TurnInput]] = {}
+_stopping = False
+
+
+def begin_stop() -> None:
+    """The server is stopping: a connection closed now (1001) keeps its queued turns, to be finished within the
+    shutdown timeout or handed over, whereas a client that leaves on its own still cancels them."""
+    global _stopping
+    _stopping = True
+
+
+def server_stopping() -> bool:
+    return _stopping
+
+
+def track(task: asyncio.Task[Any], queue: asyncio.Queue[TurnInput] | None = None) -> asyncio.Task[Any]:
+    """Count `task` as in-flight WebSocket turn work until it ends; `queue` holds the turns it has yet to start."""
     _in_flight.add(task)
     task.add_done_callback(_in_flight.discard)
+    if queue is not None:
+        _queues[task] = queue
+        task.add_done_callback(lambda done: _queues.pop(done, None))
     return task
 
 
@@ -77,8 +96,12 @@ def track_turn(task: asyncio.Task[Any], turn: TurnInput) -> asyncio.Task[Any]:
 
 
 def unfinished_turns() -> list[TurnInput]:
-    """The accepted turns whose answer is still being produced in this process."""
-    return [turn for task, turn in list(_running.items()) if not task.done()]
+    """The accepted turns not answered yet in this process: the running ones, then the queued ones in their order
+    (so each conversation's turns are handed over, and answered after a restart, in the order they were sent)."""
+    running = [turn for task, turn in list(_running.items()) if not task.done()]
+    # asyncio.Queue has no peek; its deque is the documented-in-source storage and is only read here.
+    queued = [turn for task, queue in list(_queues.items()) if not task.done() for turn in list(queue._queue)]
+    return running + queued
 
 
 def turns_in_flight() -> int:

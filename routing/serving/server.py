@@ -21,7 +21,7 @@ from twisted.internet import reactor, threads
 
 from channels_app.realtime.close_codes import SLOW_CONSUMER
 from channels_app.realtime.limits import max_buffered_bytes
-from channels_app.realtime.turns import track, turns_in_flight, unfinished_turns
+from channels_app.realtime.turns import begin_stop, track, turns_in_flight, unfinished_turns
 from channels_app.ws_urls import is_websocket_path
 from routing.serving.background import BackgroundServices
 
@@ -177,6 +177,7 @@ class GracefulGateway:
         )
         for port in self.server.ports:
             port.stopListening()
+        begin_stop()  # sockets closed below keep their queued turns: finished in time or handed over, never dropped
         self._close_websockets()
         deadline = time.monotonic() + self.shutdown_timeout
         reactor.callLater(self.shutdown_timeout + 1.0, self._stop_reactor)  # the hard bound

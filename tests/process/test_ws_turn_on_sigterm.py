@@ -124,3 +124,33 @@ def test_a_websocket_turn_longer_than_the_shutdown_timeout_is_answered_once_afte
             third.stop()
         assert again == [], third.log()[-3000:]
         assert len(llm.requests) == 2, "a further restart does not answer the handed-over turn again"
+
+
+def test_turns_queued_behind_a_cut_turn_are_handed_over_too_and_answered_in_order(tmp_path) -> None:
+    with FakeTelegram() as telegram, FakeOpenAI(default=Reply(text="In order", delay=3)) as llm:
+        config = write_config(tmp_path / "gateway.yaml", telegram.url, every="1h", slow_llm_url=llm.base_url)
+        first, port = _gateway(tmp_path, config, "first.log", shutdown_timeout="1")
+        try:
+
+            async def two_turns() -> tuple[str, int]:
+                session_id, cursor, socket = await _start_turn(port, llm)
+                await socket.send(json.dumps({"type": "message", "content": "And this", "request_id": "r-2"}))
+                await _frames_until(socket, lambda f: f.get("status") == "accepted" and f.get("request_id") == "r-2")
+                return session_id, cursor
+
+            session_id, cursor = asyncio.run(two_turns())
+            first.signal(signal.SIGTERM)  # r-1 is with the model, r-2 waits behind it
+            first.wait(30)
+        finally:
+            first.stop()
+        assert "2 WebSocket turn(s) handed over" in first.log(), first.log()[-4000:]
+
+        second, port = _gateway(tmp_path, config, "second.log")
+        try:
+            finals = asyncio.run(_resume(port, session_id, cursor, wait=8))
+        finally:
+            second.stop()
+        assert [(f.get("request_id"), f["outcome"]["status"]) for f in finals] == [("r-1", "ok"), ("r-2", "ok")], (
+            second.log()[-3000:]
+        )
+        assert len(llm.requests) == 3, "r-1 asked again after the restart, r-2 asked once"

@@ -33,7 +33,7 @@ from channels_app.realtime import (
 from channels_app.realtime.auth import ADMIN, AuthResult, authenticate_scope
 from channels_app.realtime.config import RealtimeConfig
 from channels_app.realtime.dbhop import pooled
-from channels_app.realtime.turns import TurnInput
+from channels_app.realtime.turns import TurnInput, server_stopping
 
 log = logging.getLogger("channels_app.realtime.consumers")
 # Every database hop of the consumer runs on the plane's own bounded pool, never on Channels' single shared thread.
@@ -174,7 +174,7 @@ class ConnectionBase(AsyncWebsocketConsumer):
             ticker.cancel()
         turns = getattr(self, "turns", None)
         cancelled = 0
-        while turns is not None and not turns.empty():
+        while turns is not None and not turns.empty() and not server_stopping():
             turns.get_nowait()  # queued, never started: cancelled with the connection (answered turns stay stored)
             cancelled += 1
         if cancelled:

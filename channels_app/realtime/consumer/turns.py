@@ -96,7 +96,7 @@ class TurnHandlers(ConnectionBase):
             )
         )
         if self.turn_task is None or self.turn_task.done():
-            self.turn_task = track(asyncio.create_task(self.run_turns()))
+            self.turn_task = track(asyncio.create_task(self.run_turns()), self.turns)
 
     async def run_turns(self) -> None:
         """Run queued turns one at a time, in order. The turn running when the client drops finishes (its answer waits
