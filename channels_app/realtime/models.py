@@ -137,6 +137,9 @@ class WsSession(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at"]
+        # Not "Ws sessions" beside the conversations' "Sessions": this is the client's resume state, not a history.
+        verbose_name = "WebSocket resume state"
+        verbose_name_plural = "WebSocket resume states"
 
     def __str__(self) -> str:
         return f"{self.session_id} ({self.agent_id})"

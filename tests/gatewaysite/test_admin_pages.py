@@ -74,3 +74,11 @@ def test_the_admin_index_lists_the_gateway_sections(client_logged_in: Client) ->
     body = client_logged_in.get(reverse("admin:index")).content.decode()
     for label in ("Agents", "Channel instances", "Routing rules" if False else "Schedules", "Sessions"):
         assert label in body
+
+
+def test_the_admin_index_tells_websocket_resume_states_apart_from_conversation_sessions(
+    client_logged_in: Client,
+) -> None:
+    body = client_logged_in.get(reverse("admin:index")).content.decode()
+    assert "WebSocket resume states" in body
+    assert "Ws sessions" not in body
