@@ -105,8 +105,9 @@ def read_config() -> RealtimeConfig:
     gs = GatewaySettings.load()
     push = {**PUSH_DEFAULTS, **(gs.push_options or {})}
     values: dict[str, object] = {
-        # No token configured: the one a loopback rungateway generated (gatewaysite.gateway_token), if any.
-        "auth_token": resolve_secret(gs.auth_token) if gs.auth_token else generated_token(),
+        # No token configured, or a ${VAR} whose variable is unset (examples/gateway.yaml on `make run`): the one a
+        # loopback rungateway generated (gatewaysite.gateway_token), if any — the token it printed must work.
+        "auth_token": (resolve_secret(gs.auth_token) if gs.auth_token else "") or generated_token(),
         "allowed_origins": tuple(gs.allowed_origins or ()),
         "max_connections": gs.max_connections,
         "heartbeat_interval": float(gs.heartbeat_interval),

@@ -54,3 +54,14 @@ def test_the_generated_token_is_the_gateway_token_for_websocket_and_rest_clients
     assert read_config().auth_token == token
     info = client.get("/info", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert info.status_code == 200 and info.json()["scopes"] == ["read", "write", "admin"]
+
+
+@pytest.mark.django_db
+def test_the_generated_token_works_when_the_configured_token_variable_is_unset(data_dir, client, monkeypatch) -> None:
+    # examples/gateway.yaml says auth_token: ${GATEWAY_AUTH_TOKEN}; `make run` without it generates and prints a token.
+    monkeypatch.delenv("GW_TOKEN_UNSET", raising=False)
+    GatewaySettings.objects.update_or_create(pk=GatewaySettings.load().pk, defaults={"auth_token": "${GW_TOKEN_UNSET}"})
+    startup_auth_lines("${GW_TOKEN_UNSET}", "127.0.0.1")
+    token = (data_dir / "gateway_auth_token").read_text().strip()
+    assert read_config().auth_token == token
+    assert client.get("/api/v1/agents/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
