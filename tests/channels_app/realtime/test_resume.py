@@ -78,6 +78,8 @@ async def test_accepted_and_duplicate_carry_the_cursor_to_resume_from(gateway, c
     assert (duplicate["status"], duplicate["cursor"]) == ("duplicate", final["cursor"])
     await first.send({"type": "message", "content": "two", "request_id": "r2"})
     assert (await first.recv_type("response"))["cursor"] == final["cursor"]
+    # Let the second turn finish: its history write must not race the teardown's flush of the test database.
+    await first.recv_until(lambda f: f.get("status") == "final")
 
 
 async def test_resume_after_reconnect_timeout_keeps_history_but_requires_resync(gateway, connect, settings):
