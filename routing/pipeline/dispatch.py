@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from gatewaysite.dbconn import keep_connections
+
 logger = logging.getLogger(__name__)
 
 
@@ -53,7 +55,7 @@ class EmbeddedDispatcher:
         except Exception:
             logger.exception("pipeline failed for inbound event %s", event_id)
         finally:
-            close_old_connections()  # as Django does per request: CONN_MAX_AGE decides whether it stays open
+            keep_connections()  # the worker keeps its connection for the next event (gatewaysite/dbconn.py)
             with self._idle:
                 self._pending.discard(event_id)
                 self._slots.release()

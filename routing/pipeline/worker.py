@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from agents_app.runtime import AgentError
@@ -28,7 +27,7 @@ from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
 from console_app.takeover import hold_for_human
 from routing.commands import turn_hooks
-from routing.pipeline import agent_loop, delivery, dispatch, sessions, turns
+from routing.pipeline import agent_loop, delivery, dispatch, ledger, sessions, turns
 from routing.resolver import resolve_agent
 
 logger = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def resume_unfinished(older_than: float = 0.0) -> int:
 def process_event(event_id: int) -> None:
     """Run the conversation of `event_id` until it has no unfinished events, or return at once when another
     worker holds it (that worker drains this event too, in order)."""
-    key = InboundEvent.objects.filter(pk=event_id).values_list("conversation_key", flat=True).first()
+    key = ledger.conversation_key(event_id)
     if key is None:
         return
     while True:
@@ -67,12 +66,7 @@ def process_event(event_id: int) -> None:
                 return
             seen: set[int] = set()
             while True:
-                event = (
-                    InboundEvent.objects.filter(conversation_key=key, status__in=UNFINISHED)
-                    .select_related("instance")
-                    .order_by("id")
-                    .first()
-                )
+                event = ledger.next_unfinished(key)
                 if event is None:
                     break
                 if event.pk in seen:
@@ -82,7 +76,7 @@ def process_event(event_id: int) -> None:
                 yield_to_acks()  # acknowledgements first: this event is stored, its reply can wait a moment
                 _process(event)
         # Re-check after releasing: an event stored while we held the lock must not be stranded.
-        if not InboundEvent.objects.filter(conversation_key=key, status__in=UNFINISHED).exists():
+        if not ledger.has_unfinished(key):
             return
 
 
@@ -91,7 +85,7 @@ def _max_event_attempts() -> int:
 
 
 def _finish(event: InboundEvent, status: str, error: str = "") -> None:
-    InboundEvent.objects.filter(pk=event.pk).update(status=status, error=error[:4000], finished_at=timezone.now())
+    ledger.finish(event.pk, status, error)
     kind = EventType.INBOUND_DONE if status == InboundEvent.Status.DONE else EventType.INBOUND_FAILED
     publish(kind, instance=event.instance.name, event_id=event.pk, error=error)
 
@@ -107,9 +101,7 @@ def _process(event: InboundEvent) -> None:
     if event.attempts >= _max_event_attempts():
         _finish(event, InboundEvent.Status.FAILED, f"gave up after {event.attempts} attempts")
         return
-    InboundEvent.objects.filter(pk=event.pk).update(
-        status=InboundEvent.Status.PROCESSING, attempts=F("attempts") + 1, started_at=timezone.now()
-    )
+    ledger.claim(event.pk)
     instance = event.instance
     adapter = get_adapter(instance)
     if adapter is None:

@@ -1,0 +1,103 @@
+"""The pipeline's per-event bookkeeping as fixed SQL statements: which conversation an event belongs to, the next
+unfinished event of a conversation, the claim, the finish, and whether anything is left.
+
+Why not the ORM here: these five statements run for every message whatever the agent does, and a profile of the
+embedded server under bench/webhook_load.py (2,000 Slack deliveries, 50 concurrent, an HTTP model through the
+`openai` SDK; py-spy --gil, so CPU only) put a third of the server's CPU in them — almost all of it Django
+compiling the same querysets again for each message (`as_sql`, `pre_sql_setup`, `get_order_by`), not SQLite
+running them. The statements below are written once, in the SQL both backends speak, and the event row is still
+built by the ORM (`Manager.raw`: its field converters, so JSON and datetimes come back as the ORM gives them).
+
+The event's instance comes from a short-lived cache keyed by id (settings.GATEWAY_INSTANCE_CACHE_SECONDS, as for
+the webhook's own lookup; a save or delete in this process drops it at once) instead of a join per event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from channels_app.models import ChannelInstance, InboundEvent
+from gatewaysite.ttl_cache import TTLCache
+
+UNFINISHED = (InboundEvent.Status.RECEIVED.value, InboundEvent.Status.PROCESSING.value)
+
+_instances: TTLCache[ChannelInstance | None] = TTLCache(lambda: settings.GATEWAY_INSTANCE_CACHE_SECONDS)
+
+
+@receiver(post_save, sender=ChannelInstance, dispatch_uid="pipeline-ledger-instance-save")
+@receiver(post_delete, sender=ChannelInstance, dispatch_uid="pipeline-ledger-instance-delete")
+def _forget_instances(**_: object) -> None:
+    _instances.clear()
+
+
+@cache
+def _statements() -> dict[str, str]:
+    """The statements, with table and column names from the model (identical SQL on SQLite and PostgreSQL)."""
+    quote = connection.ops.quote_name
+    table = quote(InboundEvent._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in InboundEvent._meta.concrete_fields)
+    unfinished = f"{quote('conversation_key')} = %s AND {quote('status')} IN (%s, %s)"
+    return {
+        "key": f"SELECT {quote('conversation_key')} FROM {table} WHERE {quote('id')} = %s",
+        "next": f"SELECT {columns} FROM {table} WHERE {unfinished} ORDER BY {quote('id')} LIMIT 1",
+        "left": f"SELECT 1 FROM {table} WHERE {unfinished} LIMIT 1",
+        "claim": (
+            f"UPDATE {table} SET {quote('status')} = %s, {quote('attempts')} = {quote('attempts')} + 1, "
+            f"{quote('started_at')} = %s WHERE {quote('id')} = %s"
+        ),
+        "finish": (
+            f"UPDATE {table} SET {quote('status')} = %s, {quote('error')} = %s, {quote('finished_at')} = %s "
+            f"WHERE {quote('id')} = %s"
+        ),
+    }
+
+
+def _now() -> datetime | str | None:
+    """Now, adapted for the backend as the ORM would store a DateTimeField."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def conversation_key(event_id: int) -> str | None:
+    """The conversation `event_id` belongs to; None when there is no such event."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["key"], [event_id])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def next_unfinished(key: str) -> InboundEvent | None:
+    """The oldest received-or-processing event of conversation `key`, with its instance attached."""
+    found = list(InboundEvent.objects.raw(_statements()["next"], [key, *UNFINISHED]))
+    if not found:
+        return None
+    event = found[0]
+    instance = _instances.get(event.instance_id, lambda: ChannelInstance.objects.filter(pk=event.instance_id).first())
+    if instance is not None:
+        event.instance = instance
+    return event
+
+
+def has_unfinished(key: str) -> bool:
+    """Whether conversation `key` still has an event to process."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["left"], [key, *UNFINISHED])
+        return cursor.fetchone() is not None
+
+
+def claim(event_id: int) -> None:
+    """Mark the event processing and count the attempt."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["claim"], [InboundEvent.Status.PROCESSING.value, _now(), event_id])
+
+
+def finish(event_id: int, status: str, error: str = "") -> None:
+    """Mark the event done, failed or ignored, with why."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["finish"], [str(status), error[:4000], _now(), event_id])
