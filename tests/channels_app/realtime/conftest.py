@@ -29,6 +29,9 @@ def fast_realtime(settings: Any) -> None:
     from routing.pipeline import agent_lookup
 
     agent_lookup.clear()  # cached agent lookups outlive a test's database
+    from channels_app.realtime import remote_agents
+
+    remote_agents.clear()  # and so do remembered "no remote agent" answers
 
 
 @pytest.fixture
