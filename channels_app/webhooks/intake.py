@@ -7,6 +7,7 @@ named by settings.GATEWAY_INBOUND_HANDLER is called with the new event ids after
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -22,7 +23,7 @@ from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
 from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import admission, feedback, nul, ratelimit
+from channels_app.webhooks import admission, event_insert, feedback, nul, ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,13 @@ def ignore_reason(instance: ChannelInstance, message: InboundMessage) -> str:
     return ""
 
 
+_MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(InboundMessage) if f.name != "raw")
+
+
 def _payload(message: InboundMessage, nul_stripped: bool = False) -> dict:
-    data = dataclasses.asdict(message)
-    raw = data.pop("raw")
+    # Field by field, not dataclasses.asdict: that deep-copies the platform's raw payload, only to serialise it.
+    data = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+    raw = message.raw
     payload = {"message": data, "raw": raw}
     if nul_stripped:
         payload[nul.MARK] = True
@@ -103,38 +108,25 @@ def store(
                 payload["feedback"] = notice
             ignored = bool(reason) and not notice
             try:
-                with transaction.atomic():
-                    event = InboundEvent.objects.create(
-                        instance=instance,
-                        dedupe_key=message.dedupe_key[:255],
-                        message_key=message.message_key[:255],
-                        event_type=event_type,
-                        payload=payload,
-                        status=InboundEvent.Status.IGNORED if ignored else InboundEvent.Status.RECEIVED,
-                        error=reason,
-                        conversation_key=conversation_key(instance.name, message.chat_id, message.thread_id),
-                        chat_id=message.chat_id[:255],
-                        thread_id=message.thread_id[:255],
-                        context=message.context,
-                        sender_id=message.sender_id[:255],
-                        finished_at=timezone.now() if ignored else None,
-                    )
-            except IntegrityError:
-                result.duplicates += 1
-                publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
-                continue
+                event_id = _insert(instance, message, payload, event_type, reason, ignored)
+            except IntegrityError:  # the instance went away under us: nothing to answer for
+                event_id = None
             except DataError as exc:
                 # This one item cannot be stored as it is (a value the database refuses): drop it alone, so the
                 # rest of its batch is stored and the platform does not redeliver the poison forever.
                 result.rejected += 1
                 logger.warning("inbound %s on %s not storable: %s", message.dedupe_key, instance.name, exc)
                 continue
-            data = {"instance": instance.name, "event_id": event.pk, "platform": instance.platform}
+            if event_id is None:
+                result.duplicates += 1
+                publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
+                continue
+            data = {"instance": instance.name, "event_id": event_id, "platform": instance.platform}
             if ignored:
                 result.ignored += 1
                 publish(EventType.INBOUND_IGNORED, reason=reason, **data)
             else:
-                result.accepted.append(event.pk)
+                result.accepted.append(event_id)
                 publish(EventType.INBOUND_RECEIVED, chat_id=message.chat_id, context=message.context, **data)
         for status in statuses:
             result.statuses += record_status(instance, nul.clean_message(status)[0])
@@ -142,6 +134,47 @@ def store(
             ids = list(result.accepted)
             transaction.on_commit(lambda: hand_over(ids), robust=True)
     return result
+
+
+def _insert(
+    instance: ChannelInstance,
+    message: InboundMessage,
+    payload: dict,
+    event_type: str,
+    reason: str,
+    ignored: bool,
+) -> int | None:
+    """Store one message's event; its id, or None for a duplicate. An event to answer takes the one-statement path
+    (event_insert.py); an ignored one goes through the ORM, whose post_save the pairing notice listens for."""
+    fields = {
+        "dedupe_key": message.dedupe_key[:255],
+        "message_key": message.message_key[:255],
+        "event_type": event_type,
+        "payload": payload,
+        "conversation_key": conversation_key(instance.name, message.chat_id, message.thread_id),
+        "chat_id": message.chat_id[:255],
+        "thread_id": message.thread_id[:255],
+        "context": message.context,
+        "sender_id": message.sender_id[:255],
+    }
+    if not ignored:
+        # A savepoint only where a failed statement spoils the transaction (PostgreSQL); SQLite undoes just the
+        # statement, and the duplicate no longer raises at all.
+        guard = contextlib.nullcontext() if connection.vendor == "sqlite" else transaction.atomic()
+        with guard:
+            return event_insert.insert_received(instance_id=instance.pk, error=reason, **fields)
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                instance=instance,
+                status=InboundEvent.Status.IGNORED,
+                error=reason,
+                finished_at=timezone.now(),
+                **fields,
+            )
+    except IntegrityError:
+        return None
+    return event.pk
 
 
 def record_status(instance: ChannelInstance, status: DeliveryStatus) -> int:
