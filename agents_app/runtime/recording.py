@@ -15,6 +15,7 @@ from agents_app.models import Agent, AgentRun, GuardrailVerdict
 from agents_app.runtime import delegation
 from agents_app.runtime.guardrails import Rule
 from agents_app.runtime.types import GuardrailCheck, ToolCallRecord, Usage
+from gatewaysite import fastsql
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ def _save(record: RunRecord) -> AgentRun:
     agent = record.agent
     agent_id = agent.pk if agent.pk is not None else None
     with transaction.atomic():
-        run = AgentRun.objects.create(
+        run = AgentRun(
             agent_id=agent_id,
             agent_name=agent.name or "",
             model=record.model[:200],
@@ -68,6 +69,7 @@ def _save(record: RunRecord) -> AgentRun:
             input_text=record.input_text,
             output_text=record.output_text,
         )
+        fastsql.insert_objects([run])  # one fixed statement per run (gatewaysite/fastsql.py says why)
         if record.verdicts:
             ids = {rule.name: rule.id for rule in record.rules}
             GuardrailVerdict.objects.bulk_create(

@@ -24,6 +24,7 @@ from channels_app.adapters import Adapter, DeliveryError, NotConfigured, Target,
 from channels_app.events import EventType, publish
 from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, OutboundMessage
+from gatewaysite import fastsql
 
 IN_HTTP_RESPONSE = "http-response"  # platform_message_id of a chunk handed to a caller waiting on its request
 
@@ -97,7 +98,7 @@ def _send_one(
     while True:
         attempts += 1
         # Recorded before the send: an attempt that crashes is still counted.
-        OutboundMessage.objects.filter(pk=row.pk).update(attempts=attempts)
+        fastsql.update(OutboundMessage, row.pk, attempts=attempts)
         row.attempts = attempts
         try:
             sent = adapter.send(row.text, target)
@@ -121,8 +122,13 @@ def _send_one(
 
 def mark_sent(row: OutboundMessage, platform_message_id: str) -> None:
     now = timezone.now()
-    OutboundMessage.objects.filter(pk=row.pk).update(
-        status=OutboundMessage.Status.SENT, platform_message_id=platform_message_id[:255], sent_at=now, error=""
+    fastsql.update(
+        OutboundMessage,
+        row.pk,
+        status=OutboundMessage.Status.SENT.value,
+        platform_message_id=platform_message_id[:255],
+        sent_at=now,
+        error="",
     )
     row.status, row.platform_message_id, row.sent_at, row.error = (
         OutboundMessage.Status.SENT,

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from agents_app.models import Agent
 from agents_app.runtime import ChatTurn
 from channels_app.models import ChannelInstance
+from gatewaysite import fastsql
 from routing import lookups
 from routing.models import Session, SessionMessage
 
@@ -155,15 +155,33 @@ def append_turns(
         cap = lookups.gateway_settings().session_max_messages
     # No savepoint inside a caller's transaction (the pipeline's): a failure here fails the caller's write anyway.
     with transaction.atomic(savepoint=False):
-        last = SessionMessage.objects.filter(session=session).aggregate(m=Max("seq"))["m"] or 0
-        SessionMessage.objects.bulk_create(
-            SessionMessage(session=session, seq=last + index, role=role, content=content, metadata=metadata)
-            for index, (role, content, metadata) in enumerate(turns, start=1)
+        last = _last_seq(session.pk)
+        now = timezone.now()
+        fastsql.insert(
+            SessionMessage,
+            (
+                {"session_id": session.pk, "seq": last + index, "role": role, "content": content, "metadata": meta}
+                | {"created_at": now}
+                for index, (role, content, meta) in enumerate(turns, start=1)
+            ),
+            returning=False,
         )
         newest = last + len(turns)
         if cap and newest > cap:
             SessionMessage.objects.filter(session=session, seq__lte=newest - cap).delete()
-        changes: dict[str, object] = {"last_activity_at": timezone.now()}
+        changes: dict[str, object] = {"last_activity_at": now}
         if agent is not None and agent.pk and session.agent_id != agent.pk:
-            changes["agent"] = agent
-        Session.objects.filter(pk=session.pk).update(**changes)
+            changes["agent_id"] = agent.pk
+            session.agent_id = agent.pk
+        fastsql.update(Session, session.pk, **changes)
+        session.last_activity_at = now
+
+
+def _last_seq(session_id: int) -> int:
+    """The session's newest seq (0 when empty); one fixed statement (gatewaysite/fastsql.py says why)."""
+    quote = connection.ops.quote_name
+    table, seq, owner = quote(SessionMessage._meta.db_table), quote("seq"), quote("session_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({seq}) FROM {table} WHERE {owner} = %s", [session_id])
+        row = cursor.fetchone()
+    return int(row[0] or 0)

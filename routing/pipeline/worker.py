@@ -26,6 +26,7 @@ from channels_app.events import EventType, publish
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
 from channels_app.webhooks.ingress import yield_to_acks
 from console_app.takeover import hold_for_human
+from gatewaysite import fastsql
 from routing.commands import turn_hooks
 from routing.pipeline import agent_loop, delivery, dispatch, ledger, sessions, turns
 from routing.resolver import resolve_agent
@@ -204,8 +205,8 @@ def _store_reply(
     answer = text if answer is None else answer
     target = adapter.target_for(message)
     chunks = adapter.split(text) if text else []
-    InboundEvent.objects.filter(pk=event.pk).update(reply=answer)
-    rows = OutboundMessage.objects.bulk_create(
+    fastsql.update(InboundEvent, event.pk, reply=answer)
+    rows = [
         OutboundMessage(
             instance=instance,
             inbound=event,
@@ -216,10 +217,9 @@ def _store_reply(
             seq=seq,
         )
         for seq, chunk in enumerate(chunks)
-    )
+    ]
+    fastsql.insert_objects(rows)
     event.reply = answer
-    if any(row.pk is None for row in rows):  # a backend that cannot return primary keys from a bulk insert
-        return list(OutboundMessage.objects.filter(inbound=event).order_by("seq"))
     return rows
 
 

@@ -1,0 +1,100 @@
+"""Inserts and updates by primary key, with the SQL compiled once per statement shape instead of once per call.
+
+Why: every answered message writes the same few rows the same way (session turns, the run record, the reply's
+chunks, the delivery marks). Through `create`/`bulk_create`/`filter(pk=…).update` Django builds and compiles the
+statement again each time, and a py-spy --gil profile of the embedded server under bench/webhook_load.py put that
+compilation, not SQLite, at a quarter of the CPU per message. These helpers keep the ORM's value handling (each
+field's `get_db_prep_save`, so JSON, datetimes and foreign keys are stored exactly as the ORM stores them, on
+SQLite and PostgreSQL alike) and skip the rest. No signals are sent: use them only for rows nobody listens to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache, lru_cache
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+@cache
+def _fields(model: type[models.Model]) -> dict[str, models.Field]:
+    """attname (`agent_id`, `text`) → field, for every concrete column but the primary key."""
+    return {field.attname: field for field in model._meta.concrete_fields if not field.primary_key}
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(model: type[models.Model], names: tuple[str, ...], rows: int, returning: bool) -> str:
+    quote = connection.ops.quote_name
+    fields = _fields(model)
+    columns = ", ".join(quote(fields[name].column) for name in names)
+    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([one] * rows)}"
+    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning else sql
+
+
+@cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    fields = _fields(model)
+    assignments = ", ".join(f"{quote(fields[name].column)} = %s" for name in names)
+    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+
+
+def _default(field: models.Field) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
+
+
+def _prepared(model: type[models.Model], row: Mapping[str, Any]) -> list[Any]:
+    fields = _fields(model)
+    return [
+        field.get_db_prep_save(row[name] if name in row else _default(field), connection)
+        for name, field in fields.items()
+    ]
+
+
+def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, returning: bool = True) -> list[int]:
+    """Insert `rows` (attname → value; a missing column takes its default, `auto_now_add` included) in one
+    statement; their primary keys in order when `returning`."""
+    rows = list(rows)
+    if not rows:
+        return []
+    names = tuple(_fields(model))
+    params = [value for row in rows for value in _prepared(model, row)]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, names, len(rows), returning), params)
+        return [int(found[0]) for found in cursor.fetchall()] if returning else []
+
+
+def insert_objects(objects: Sequence[models.Model]) -> None:
+    """Insert unsaved model instances of one model in one statement and set their primary keys (and the
+    `auto_now_add` times they were stored with), as `bulk_create` does on a backend that returns keys."""
+    if not objects:
+        return
+    model = type(objects[0])
+    stamps = [
+        f.attname for f in _fields(model).values() if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+    ]
+    now = timezone.now()
+    for obj in objects:
+        for name in stamps:
+            if getattr(obj, name) is None or getattr(_fields(model)[name], "auto_now", False):
+                setattr(obj, name, now)
+    ids = insert(model, [{name: getattr(obj, name) for name in _fields(model)} for obj in objects])
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def update(model: type[models.Model], pk: int, **values: Any) -> int:
+    """`UPDATE … SET values WHERE pk = pk`; how many rows changed (0 or 1)."""
+    fields = _fields(model)
+    names = tuple(values)
+    params: Sequence[Any] = [fields[name].get_db_prep_save(values[name], connection) for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(model, names), [*params, pk])
+        return cursor.rowcount
