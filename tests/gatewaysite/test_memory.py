@@ -1,0 +1,38 @@
+"""The server's resident memory at start stays small: a new import that costs megabytes fails here, not in a
+deployment that sized its containers on the README's figures (bench/webhook_load.py reports the peak under load)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, sys
+import django
+django.setup()
+import gatewaysite.asgi  # everything `daphne gatewaysite.asgi:application` loads before the first request
+status = open("/proc/self/status").read()
+rss_kb = int(status.split("VmRSS:")[1].split()[0])
+print(json.dumps({"rss_mb": rss_kb / 1024, "aiohttp": "aiohttp" in sys.modules}))
+"""
+
+BUDGET_MB = 130  # 117 MB measured on the 2-vCPU development machine (Python 3.11, requirements.txt)
+
+
+def test_the_asgi_application_loads_within_the_memory_budget(tmp_path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "gatewaysite.settings",
+        "GATEWAY_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not probe["aiohttp"], "the openai SDK's optional aiohttp client was imported (gatewaysite/memory.py)"
+    assert probe["rss_mb"] < BUDGET_MB, f"{probe['rss_mb']:.1f} MB resident after loading the ASGI application"
