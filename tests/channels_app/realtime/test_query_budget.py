@@ -57,3 +57,8 @@ async def test_a_turn_in_a_running_session_costs_few_queries(gateway, connect, f
     # history, session activity, run record, frame).
     budget = 8
     assert len(warm) <= budget, listing(warm)
+    # A request_id is claimed with one INSERT … SELECT … ON CONFLICT DO NOTHING (a read and an INSERT before).
+    with queries_on_all_threads(ignore=BACKGROUND) as claimed:
+        await client.send({"type": "message", "content": "once", "request_id": "r-1"})
+        await client.recv_until(lambda f: f.get("status") == "final")
+    assert len(claimed) <= budget + 1, listing(claimed)
