@@ -98,3 +98,16 @@ def update(model: type[models.Model], pk: int, **values: Any) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_update_sql(model, names), [*params, pk])
         return cursor.rowcount
+
+
+@cache
+def _select_sql(model: type[models.Model], column: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s LIMIT 1"
+
+
+def select_one(model: type[models.Model], column: str, value: Any) -> models.Model | None:
+    """The row whose unique `column` equals `value`, built by the ORM (`Manager.raw`, field converters included)."""
+    found = list(model._default_manager.raw(_select_sql(model, column), [value]))
+    return found[0] if found else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agents_app.models import Agent
@@ -88,7 +88,7 @@ def open_session(spec: SessionSpec, agent: Agent | None) -> Session:
     """The live session of `spec.key`; one idle longer than session_timeout is archived (kept, visible in the admin,
     under another key) and a fresh one starts — or, for a client-named session, refused."""
     now = timezone.now()
-    session = Session.objects.filter(key=spec.key).first()
+    session = fastsql.select_one(Session, "key", spec.key)
     if spec.named_by_client:
         if session is None or session.closed_at or session.kind != spec.kind:
             raise SessionRefused(f"unknown session '{spec.key}' for agent '{agent.name if agent else ''}'")
@@ -101,17 +101,21 @@ def open_session(spec: SessionSpec, agent: Agent | None) -> Session:
         Session.objects.filter(pk=session.pk).update(key=_archived_key(spec.key, session.pk), closed_at=now)
         session = None
     if session is None:
-        session, _ = Session.objects.get_or_create(
+        fresh = Session(
             key=spec.key,
-            defaults={
-                "kind": spec.kind,
-                "instance": spec.instance,
-                "chat_id": spec.chat_id,
-                "thread_id": spec.thread_id,
-                "agent": agent,
-                "metadata": spec.metadata,
-            },
+            kind=spec.kind,
+            instance=spec.instance,
+            chat_id=spec.chat_id,
+            thread_id=spec.thread_id,
+            agent=agent,
+            metadata=spec.metadata,
         )
+        try:
+            with transaction.atomic():
+                fastsql.insert_objects([fresh])
+            session = fresh
+        except IntegrityError:  # another door started this conversation a moment ago
+            session = Session.objects.get(key=spec.key)
     return session
 
 
@@ -137,11 +141,14 @@ def history(session: Session, *, cap: int | None = None) -> list[ChatTurn]:
         cap = lookups.gateway_settings().session_max_messages
     if not cap or session.pk is None:
         return []
-    rows = list(
-        SessionMessage.objects.filter(session=session, role__in=("user", "assistant"))
-        .order_by("-seq")
-        .values_list("role", "content")[:cap]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('role')}, {quote('content')} FROM {quote(SessionMessage._meta.db_table)} "
+        f"WHERE {quote('session_id')} = %s AND {quote('role')} IN (%s, %s) ORDER BY {quote('seq')} DESC LIMIT %s"
     )
+    with connection.cursor() as cursor:  # a fixed statement, not a queryset compiled per turn (fastsql.py says why)
+        cursor.execute(sql, [session.pk, "user", "assistant", int(cap)])
+        rows = cursor.fetchall()
     return [ChatTurn(role=role, content=content) for role, content in reversed(rows)]
 
 
