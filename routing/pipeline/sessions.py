@@ -25,7 +25,9 @@ from gatewaysite import fastsql
 from routing import lookups
 from routing.models import Session, SessionMessage
 
-_local_locks: dict[str, threading.Lock] = {}
+# The conversations a thread of this process is working on; a key leaves when its worker does, so the set stays as
+# small as the work in flight (a lock object per conversation ever seen grew without bound).
+_local_held: set[str] = set()
 _local_guard = threading.Lock()
 
 
@@ -49,13 +51,15 @@ def conversation_lock(key: str) -> Iterator[bool]:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
         return
     with _local_guard:
-        lock = _local_locks.setdefault(key, threading.Lock())
-    got = lock.acquire(blocking=False)
+        got = key not in _local_held
+        if got:
+            _local_held.add(key)
     try:
         yield got
     finally:
         if got:
-            lock.release()
+            with _local_guard:
+                _local_held.discard(key)
 
 
 class SessionRefused(Exception):

@@ -67,3 +67,13 @@ def test_a_conversation_has_one_worker_at_a_time() -> None:
             thread.join()
     other_worker("k")
     assert first and results == [False, True, True]
+
+
+@pytest.mark.django_db
+def test_a_long_running_server_does_not_keep_a_lock_per_conversation_it_ever_saw() -> None:
+    from routing.pipeline import sessions
+
+    for number in range(1000):
+        with conversation_lock(f"conversation-{number}") as got:
+            assert got
+    assert not sessions._local_held  # the embedded server's memory follows the work in flight, not its history
