@@ -18,9 +18,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels_app.realtime.auth import GatewayAuthMiddleware  # noqa: E402
 from channels_app.webhooks.asgi import WebhookFastPath  # noqa: E402
 from channels_app.ws_urls import websocket_urlpatterns  # noqa: E402
-from routing.serving import raw_bodies  # noqa: E402
+from routing.serving import daphne_requests  # noqa: E402
 
-raw_bodies.install()  # bodies go to the application unparsed (routing/serving/raw_bodies.py)
+daphne_requests.install()  # no form parsing nor Twisted access log per request (routing/serving/daphne_requests.py)
 
 application = ProtocolTypeRouter(
     {

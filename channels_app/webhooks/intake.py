@@ -93,7 +93,13 @@ def store(
     redelivers.
     """
     result = IntakeResult()
-    with transaction.atomic():
+    messages, statuses = list(messages), list(statuses)
+    # A delivery's messages are stored together or not at all. Within the writer's batch that takes a savepoint —
+    # needed only when there is more than one statement to undo together, or where a failed statement spoils the
+    # whole transaction (PostgreSQL). Should a lone SQLite statement still fail, the writer retries each delivery
+    # of the batch in a transaction of its own (writer.py), so the others still cost nothing.
+    together = connection.vendor != "sqlite" or len(messages) + len(statuses) > 1
+    with transaction.atomic(savepoint=together):
         for original in messages:
             # PostgreSQL refuses U+0000 in text and jsonb: strip it and mark the event (channels_app/webhooks/nul.py).
             message, stripped = nul.clean_message(original)

@@ -1,4 +1,4 @@
-"""Under a real Daphne, every request body reaches the gateway's own views unparsed (routing/serving/raw_bodies.py):
+"""Under a real Daphne, every request body reaches the gateway's own views unparsed (routing/serving/daphne_requests.py):
 a malformed multipart body is not answered by Twisted with a bare 400 before the gateway can say what is wrong."""
 
 from __future__ import annotations
