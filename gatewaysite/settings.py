@@ -173,6 +173,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task unless told to reuse them:
+# each pipeline task then paid a new PostgreSQL connection (a backend process started and torn down per message).
+# Reused here for many tasks; routing/pipeline/tasks.py still drops a broken or expired one after each task, as a
+# request would (CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = 1000
 # One queue per deployment (or per test run) so processes sharing a Redis never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import task_postrun, worker_ready
+
+from gatewaysite.dbconn import keep_connections
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,13 @@ def sweep_unfinished(older_than: float = 60.0) -> int:
     from routing.pipeline.worker import resume_unfinished
 
     return resume_unfinished(older_than=older_than)
+
+
+@task_postrun.connect
+def _keep_connections_after_task(**_: object) -> None:
+    """Keep this worker thread's database connection for its next task unless it broke or outlived CONN_MAX_AGE
+    (settings.CELERY_DB_REUSE_MAX says why Celery's own closing is turned down)."""
+    keep_connections()
 
 
 @worker_ready.connect
