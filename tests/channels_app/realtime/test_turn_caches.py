@@ -52,6 +52,22 @@ def test_a_remembered_handler_is_looked_up_again(settings) -> None:
     assert remote_agents.handler_for("helper") is None
 
 
+def test_a_registration_on_another_process_is_seen_within_the_ttl(settings) -> None:
+    from channels_app.realtime.connections import SERVER_ID, beat
+    from channels_app.realtime.models import RemoteAgent
+
+    settings.GATEWAY_WS_AGENT_CACHE_TTL = 60
+    assert remote_agents.handler_for("helper") is None  # "no registration anywhere" is now remembered
+    beat()
+    RemoteAgent.objects.create(  # another process registering: nothing clears this process's memory
+        agent_name="helper", connection_id="elsewhere", channel_name="specific.other!one", server_id=SERVER_ID
+    )
+    assert remote_agents.handler_for("helper") is None
+    remote_agents.clear()  # what the TTL's end does
+    assert remote_agents.handler_for("helper") == "specific.other!one"
+    assert remote_agents.handler_for("someone-else") is None
+
+
 async def test_a_session_reset_by_another_process_is_not_reused(gateway, settings) -> None:
     from routing.models import Session, SessionMessage
 
