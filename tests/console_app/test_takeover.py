@@ -132,6 +132,7 @@ def test_the_websocket_plane_hears_each_step_of_a_takeover(slack, monkeypatch) -
     import channels_app.events as events
 
     heard: list[tuple[str, dict]] = []
+    monkeypatch.setattr(events, "unheard", lambda: False)  # as when a WebSocket client subscribed to gateway.events
     monkeypatch.setattr(events._publisher, "submit", lambda message: heard.append(message["payload"]))
     say("hello", 1)
     session = Session.objects.get()
