@@ -227,7 +227,7 @@ GATEWAY_INBOUND_HANDLER = "routing.pipeline.worker.handle_inbound"
 # WebSocket plane (channels_app.realtime) → turn runner and agent lookup in routing, by dotted path.
 GATEWAY_WS_TURN_HANDLER = "routing.pipeline.websocket.run_turn"
 GATEWAY_WS_AGENT_RESOLVER = "routing.pipeline.websocket.resolve_agent"
-GATEWAY_MAX_CONCURRENT_QUERIES = env_int("GATEWAY_MAX_CONCURRENT_QUERIES", 8)
+GATEWAY_MAX_CONCURRENT_QUERIES = env_int("GATEWAY_MAX_CONCURRENT_QUERIES", 16)
 GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
 # A loopback-bound rungateway lets local, unproxied operator tools (PraisonAI's CLI) use /info and the channel
 # pause/resume/reconnect endpoints without a token (routing/serving/access.py).
@@ -237,7 +237,9 @@ GATEWAY_EXAMPLE_CONFIG = BASE_DIR / "examples" / "gateway.yaml"
 # Pipeline, delivery and schedules (routing/pipeline, routing/schedules; the table is in docs/architecture.md).
 # Every tunable is read here once; code reads settings.NAME at use time, so tests override with the settings fixture.
 GATEWAY_DISPATCH = env_str("GATEWAY_DISPATCH", "")  # embedded | celery | off; empty: celery when REDIS_URL is set
-GATEWAY_WORKERS = env_int("GATEWAY_WORKERS", 0)  # embedded worker threads; 0: chosen from the CPU count
+GATEWAY_WORKERS = env_int("GATEWAY_WORKERS", 0)  # embedded worker threads; 0: 16
+# Pipeline workers running Python at once; one waiting on the model does not count (routing/pipeline/slots.py).
+GATEWAY_ACTIVE_WORKERS = env_int("GATEWAY_ACTIVE_WORKERS", 2)
 GATEWAY_QUEUE_BOUND = env_int("GATEWAY_QUEUE_BOUND", 10_000)
 GATEWAY_SWEEP_INTERVAL = env_float("GATEWAY_SWEEP_INTERVAL", 30.0)
 GATEWAY_EVENT_MAX_ATTEMPTS = env_int("GATEWAY_EVENT_MAX_ATTEMPTS", 5)

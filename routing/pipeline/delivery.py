@@ -25,6 +25,7 @@ from channels_app.events import EventType, publish
 from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, OutboundMessage
 from gatewaysite import fastsql
+from routing.pipeline import slots
 
 IN_HTTP_RESPONSE = "http-response"  # platform_message_id of a chunk handed to a caller waiting on its request
 
@@ -101,7 +102,8 @@ def _send_one(
         fastsql.update(OutboundMessage, row.pk, attempts=attempts)
         row.attempts = attempts
         try:
-            sent = adapter.send(row.text, target)
+            with slots.waiting():  # the platform's answer time is not this worker's (slots.py)
+                sent = adapter.send(row.text, target)
         except (DeliveryError, NotConfigured) as exc:
             error = str(exc)
             if getattr(exc, "permanent", True) or attempts >= policy.max_attempts:
@@ -113,7 +115,8 @@ def _send_one(
             delay = policy.delay(attempts, getattr(exc, "retry_after", None))
             OutboundMessage.objects.filter(pk=row.pk).update(error=error)
             publish(EventType.OUTBOUND_RETRY, **fields, error=error, delay=delay)
-            time.sleep(delay)
+            with slots.waiting():
+                time.sleep(delay)
             continue
         mark_sent(row, sent.platform_message_id)
         publish(EventType.OUTBOUND_SENT, **fields, seq=row.seq, platform_message_id=sent.platform_message_id)

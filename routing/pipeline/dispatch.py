@@ -104,7 +104,8 @@ def embedded() -> EmbeddedDispatcher:
             # would not queue on its one writer) replies stalled behind those waits: bench/webhook_load.py through
             # an HTTP model, 2,000 deliveries, went from 18.6 to 30.6 replies/s with eight at the same CPU per
             # message. Each write transaction is short, and acknowledgements still come first (ingress.py).
-            default_workers = 8
+            # Sixteen since only GATEWAY_ACTIVE_WORKERS of them run Python at once (slots.py): the rest wait on models.
+            default_workers = 16
             _embedded = EmbeddedDispatcher(
                 workers=int(settings.GATEWAY_WORKERS or default_workers),
                 queue_bound=int(settings.GATEWAY_QUEUE_BOUND),

@@ -28,7 +28,7 @@ from channels_app.webhooks.ingress import yield_to_acks
 from console_app.takeover import hold_for_human
 from gatewaysite import fastsql
 from routing.commands import turn_hooks
-from routing.pipeline import agent_loop, delivery, dispatch, ledger, sessions, turns
+from routing.pipeline import agent_loop, delivery, dispatch, ledger, sessions, slots, turns
 from routing.resolver import resolve_agent
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,11 @@ def resume_unfinished(older_than: float = 0.0) -> int:
 def process_event(event_id: int) -> None:
     """Run the conversation of `event_id` until it has no unfinished events, or return at once when another
     worker holds it (that worker drains this event too, in order)."""
+    with slots.active():
+        _drain(event_id)
+
+
+def _drain(event_id: int) -> None:
     key = ledger.conversation_key(event_id)
     if key is None:
         return
@@ -111,7 +116,8 @@ def _process(event: InboundEvent) -> None:
     message = _message(event)
     options = instance.options or {}
     # ack_emoji while the agent works (a resumed event already had its chance); replaced once the answer is sent.
-    acked = "" if event.reply else reactions.ack_start(adapter, message, options)
+    with slots.waiting():  # a platform round trip
+        acked = "" if event.reply else reactions.ack_start(adapter, message, options)
     ok = False
     try:
         rows: list[OutboundMessage] | None = None
@@ -126,7 +132,8 @@ def _process(event: InboundEvent) -> None:
         _finish(event, InboundEvent.Status.FAILED, f"{type(exc).__name__}: {exc}")
         return
     finally:
-        reactions.ack_finish(adapter, message, options, acked, delivered=ok)
+        with slots.waiting():
+            reactions.ack_finish(adapter, message, options, acked, delivered=ok)
     _finish(event, InboundEvent.Status.DONE if ok else InboundEvent.Status.FAILED, "" if ok else "delivery failed")
 
 
@@ -162,10 +169,12 @@ def _answer(
     )
     target = adapter.target_for(message)
     activity = turn_hooks.activity_for(adapter, target, instance, agent, event)
-    adapter.typing(target)
+    with slots.waiting():
+        adapter.typing(target)
     yield_to_acks()
     try:
-        reply = agent_loop.run(turns.answer, turn, on_event=activity.on_event if activity else None)
+        with slots.waiting():  # the model's time is not this worker's: another runs meanwhile (slots.py)
+            reply = agent_loop.run(turns.answer, turn, on_event=activity.on_event if activity else None)
     except AgentError as exc:
         if activity:
             activity.done()
