@@ -34,7 +34,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
+
+from gatewaysite.dbconn import keep_connections
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +55,6 @@ def pool_size() -> int:
     return 1 if connection.vendor == "sqlite" else 4
 
 
-def _keep_connections() -> None:
-    """Django's request-boundary hygiene, except that a pool thread keeps its connection between hops.
-
-    With CONN_MAX_AGE 0 (the SQLite default) `close_old_connections` closes after every hop: profiling showed the
-    pool thread spending about a third of its time opening and closing SQLite (closing the last connection to a WAL
-    database also checkpoints it). The pool is small and long-lived, so its connections stay open; one that broke or
-    outlived a configured CONN_MAX_AGE is still replaced.
-    """
-    for conn in connections.all(initialized_only=True):
-        if conn.in_atomic_block:
-            continue
-        if not conn.settings_dict.get("CONN_MAX_AGE"):
-            conn.close_at = None
-        conn.close_if_unusable_or_obsolete()
-
-
 @dataclass(slots=True, eq=False)
 class _Hop:
     """One call waiting for (or running on) a pool thread, and the future its caller awaits."""
@@ -85,11 +71,11 @@ class _Hop:
         local = SyncToAsync.threadlocal
         local.main_event_loop = self.loop
         local.main_event_loop_pid = _PID
-        _keep_connections()
+        keep_connections()  # a pool thread keeps its connection between hops (gatewaysite/dbconn.py)
         try:
             return self.context.run(self.func, *self.args, **self.kwargs)
         finally:
-            _keep_connections()
+            keep_connections()
 
 
 _PID = os.getpid()
