@@ -25,12 +25,16 @@ def _fields(model: type[models.Model]) -> dict[str, models.Field]:
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(model: type[models.Model], names: tuple[str, ...], rows: int, returning: bool) -> str:
+def _insert_sql(
+    model: type[models.Model], names: tuple[str, ...], rows: int, returning: bool, ignore_conflicts: bool
+) -> str:
     quote = connection.ops.quote_name
     fields = _fields(model)
     columns = ", ".join(quote(fields[name].column) for name in names)
     one = "(" + ", ".join(["%s"] * len(names)) + ")"
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([one] * rows)}"
+    if ignore_conflicts:  # every unique constraint, partial ones included (SQLite >= 3.35 and PostgreSQL)
+        sql += " ON CONFLICT DO NOTHING"
     return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning else sql
 
 
@@ -56,16 +60,23 @@ def _prepared(model: type[models.Model], row: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, returning: bool = True) -> list[int]:
+def insert(
+    model: type[models.Model],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    returning: bool = True,
+    ignore_conflicts: bool = False,
+) -> list[int]:
     """Insert `rows` (attname → value; a missing column takes its default, `auto_now_add` included) in one
-    statement; their primary keys in order when `returning`."""
+    statement; their primary keys in order when `returning`. With `ignore_conflicts` a row that would break a
+    unique constraint is skipped and returns no key: the database settles duplicates, no savepoint needed."""
     rows = list(rows)
     if not rows:
         return []
     names = tuple(_fields(model))
     params = [value for row in rows for value in _prepared(model, row)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, names, len(rows), returning), params)
+        cursor.execute(_insert_sql(model, names, len(rows), returning, ignore_conflicts), params)
         return [int(found[0]) for found in cursor.fetchall()] if returning else []
 
 
@@ -75,15 +86,15 @@ def insert_objects(objects: Sequence[models.Model]) -> None:
     if not objects:
         return
     model = type(objects[0])
-    stamps = [
-        f.attname for f in _fields(model).values() if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
-    ]
+    fields = _fields(model)
     now = timezone.now()
     for obj in objects:
-        for name in stamps:
-            if getattr(obj, name) is None or getattr(_fields(model)[name], "auto_now", False):
+        for name, field in fields.items():
+            if getattr(field, "auto_now", False) or (
+                getattr(field, "auto_now_add", False) and getattr(obj, name) is None
+            ):
                 setattr(obj, name, now)
-    ids = insert(model, [{name: getattr(obj, name) for name in _fields(model)} for obj in objects])
+    ids = insert(model, [{name: getattr(obj, name) for name in fields} for obj in objects])
     for obj, pk in zip(objects, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False

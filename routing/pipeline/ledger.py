@@ -1,5 +1,6 @@
 """The pipeline's per-event bookkeeping as fixed SQL statements: which conversation an event belongs to, the next
-unfinished event of a conversation, the claim, the finish, and whether anything is left.
+unfinished event of a conversation, the claim, the finish (through gatewaysite/fastsql.py), and whether anything
+is left.
 
 Why not the ORM here: these five statements run for every message whatever the agent does, and a profile of the
 embedded server under bench/webhook_load.py (2,000 Slack deliveries, 50 concurrent, an HTTP model through the
@@ -24,6 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from channels_app.models import ChannelInstance, InboundEvent
+from gatewaysite import fastsql
 from gatewaysite.ttl_cache import TTLCache
 
 UNFINISHED = (InboundEvent.Status.RECEIVED.value, InboundEvent.Status.PROCESSING.value)
@@ -48,13 +50,9 @@ def _statements() -> dict[str, str]:
         "key": f"SELECT {quote('conversation_key')} FROM {table} WHERE {quote('id')} = %s",
         "next": f"SELECT {columns} FROM {table} WHERE {unfinished} ORDER BY {quote('id')} LIMIT 1",
         "left": f"SELECT 1 FROM {table} WHERE {unfinished} LIMIT 1",
-        "claim": (
+        "claim": (  # attempts + 1 in the statement: fastsql.update sets values, not expressions
             f"UPDATE {table} SET {quote('status')} = %s, {quote('attempts')} = {quote('attempts')} + 1, "
             f"{quote('started_at')} = %s WHERE {quote('id')} = %s"
-        ),
-        "finish": (
-            f"UPDATE {table} SET {quote('status')} = %s, {quote('error')} = %s, {quote('finished_at')} = %s "
-            f"WHERE {quote('id')} = %s"
         ),
     }
 
@@ -99,5 +97,4 @@ def claim(event_id: int) -> None:
 
 def finish(event_id: int, status: str, error: str = "") -> None:
     """Mark the event done, failed or ignored, with why."""
-    with connection.cursor() as cursor:
-        cursor.execute(_statements()["finish"], [str(status), error[:4000], _now(), event_id])
+    fastsql.update(InboundEvent, event_id, status=str(status), error=error[:4000], finished_at=timezone.now())

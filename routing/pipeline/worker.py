@@ -33,8 +33,6 @@ from routing.resolver import resolve_agent
 
 logger = logging.getLogger(__name__)
 
-UNFINISHED = (InboundEvent.Status.RECEIVED, InboundEvent.Status.PROCESSING)
-
 
 def handle_inbound(event_ids: list[int]) -> None:
     """settings.GATEWAY_INBOUND_HANDLER: called by channels_app after new events are committed."""
@@ -45,7 +43,7 @@ def resume_unfinished(older_than: float = 0.0) -> int:
     """Queue every accepted-but-unfinished event (start-up after a crash, sweeper); returns how many."""
     cutoff = timezone.now() - timedelta(seconds=older_than)
     ids = list(
-        InboundEvent.objects.filter(status__in=UNFINISHED, received_at__lte=cutoff)
+        InboundEvent.objects.filter(status__in=ledger.UNFINISHED, received_at__lte=cutoff)
         .order_by("id")
         .values_list("id", flat=True)
     )
