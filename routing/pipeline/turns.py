@@ -71,8 +71,10 @@ def prepare(
     """Open the session, load its history (at most `cap` turns, default session_max_messages) and look up a remote
     agent; publishes `session.resolved`. `spec` may be a Session the door already holds (the channel pipeline)."""
     session = spec if isinstance(spec, Session) else sessions.open_session(spec, agent)
-    history = sessions.history(session, cap=cap)
     remote = remote_agents.handler_for(agent.name)
+    # An agent without memory answers each message alone (agents_app/runtime/engine.py), so its history is read
+    # only for a remote agent, which is handed the session's turns either way: one query less per turn.
+    history = sessions.history(session, cap=cap) if agent.memory or remote else []
     turn = Turn(
         door=door,
         agent=agent,

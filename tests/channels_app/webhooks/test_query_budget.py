@@ -89,3 +89,20 @@ def test_a_message_answered_through_an_http_model_costs_few_queries(
     # the count is the round trips, their cost no longer includes compiling them.
     budget = 19 if connection.vendor == "postgresql" else 17
     assert len(warm) <= budget, listing(warm)
+
+
+def test_an_agent_without_memory_does_not_read_the_history(
+    client, make_instance, fake_slack, http_model, stored_only
+) -> None:
+    """memory off: each message stands alone, so the session's history is not even read (one statement less)."""
+    instance = make_instance("slack", fake_slack.url)
+    first = _deliver(client, instance, "hello", "1767225600.000100")
+    process_event(first.pk)
+    Agent.objects.filter(name="echo-agent").update(memory=False)
+    second = _deliver(client, instance, "and again", "1767225601.000100")
+    with queries_on_all_threads() as warm:
+        process_event(second.pk)
+    assert [m["content"] for m in http_model.requests[-1].body["messages"] if m["role"] == "user"] == ["and again"]
+    assert not [sql for sql in warm if "routing_sessionmessage" in sql and "ORDER BY" in sql]  # the history read
+    budget = 18 if connection.vendor == "postgresql" else 16
+    assert len(warm) <= budget, listing(warm)
