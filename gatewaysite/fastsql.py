@@ -114,11 +114,44 @@ def update(model: type[models.Model], pk: int, **values: Any) -> int:
 @cache
 def _select_sql(model: type[models.Model], column: str) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-    return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s LIMIT 1"
+    return f"SELECT {columns(model)} FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s LIMIT 1"
 
 
 def select_one(model: type[models.Model], column: str, value: Any) -> models.Model | None:
-    """The row whose unique `column` equals `value`, built by the ORM (`Manager.raw`, field converters included)."""
-    found = list(model._default_manager.raw(_select_sql(model, column), [value]))
-    return found[0] if found else None
+    """The row whose unique `column` equals `value`, built as the ORM builds it (see `build`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_select_sql(model, column), [value])
+        row = cursor.fetchone()
+    return None if row is None else build(model, row)
+
+
+def columns(model: type[models.Model]) -> str:
+    """The model's concrete columns, quoted and in field order: select these to `build` an instance."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+
+
+@cache
+def _reading(model: type[models.Model]) -> tuple[tuple[str, ...], tuple[tuple[int, Any, tuple[Any, ...]], ...]]:
+    """The attnames of `columns(model)`, and for each column that needs one, its converters as the compiler
+    gathers them (the backend's, then the field's): SQLite datetimes and booleans, JSON, and so on."""
+    converting = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = (*connection.ops.get_db_converters(column), *field.get_db_converters(connection))
+        if converters:
+            converting.append((index, column, tuple(converters)))
+    return tuple(field.attname for field in model._meta.concrete_fields), tuple(converting)
+
+
+def build(model: type[models.Model], row: Sequence[Any]) -> models.Model:
+    """An instance from a row of `columns(model)`: the field converters applied, then `Model.from_db`, as a queryset
+    does — without a RawQuerySet resolving its columns again for every row (5 % of a message's CPU in a profile)."""
+    names, converting = _reading(model)
+    values = list(row)
+    for index, column, converters in converting:
+        value = values[index]
+        for convert in converters:
+            value = convert(value, column, connection)
+        values[index] = value
+    return model.from_db(connection.alias, names, values)

@@ -7,7 +7,7 @@ embedded server under bench/webhook_load.py (2,000 Slack deliveries, 50 concurre
 `openai` SDK; py-spy --gil, so CPU only) put a third of the server's CPU in them — almost all of it Django
 compiling the same querysets again for each message (`as_sql`, `pre_sql_setup`, `get_order_by`), not SQLite
 running them. The statements below are written once, in the SQL both backends speak, and the event row is still
-built by the ORM (`Manager.raw`: its field converters, so JSON and datetimes come back as the ORM gives them).
+built as the ORM builds it (`fastsql.build`: its field converters, so JSON and datetimes come back as the ORM gives them).
 
 The event's instance comes from a short-lived cache keyed by id (settings.GATEWAY_INSTANCE_CACHE_SECONDS, as for
 the webhook's own lookup; a save or delete in this process drops it at once) instead of a join per event.
@@ -44,7 +44,7 @@ def _statements() -> dict[str, str]:
     """The statements, with table and column names from the model (identical SQL on SQLite and PostgreSQL)."""
     quote = connection.ops.quote_name
     table = quote(InboundEvent._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in InboundEvent._meta.concrete_fields)
+    columns = fastsql.columns(InboundEvent)
     unfinished = f"{quote('conversation_key')} = %s AND {quote('status')} IN (%s, %s)"
     return {
         "key": f"SELECT {quote('conversation_key')} FROM {table} WHERE {quote('id')} = %s",
@@ -72,10 +72,12 @@ def conversation_key(event_id: int) -> str | None:
 
 def next_unfinished(key: str) -> InboundEvent | None:
     """The oldest received-or-processing event of conversation `key`, with its instance attached."""
-    found = list(InboundEvent.objects.raw(_statements()["next"], [key, *UNFINISHED]))
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["next"], [key, *UNFINISHED])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    event = found[0]
+    event = fastsql.build(InboundEvent, row)
     instance = _instances.get(event.instance_id, lambda: ChannelInstance.objects.filter(pk=event.instance_id).first())
     if instance is not None:
         event.instance = instance

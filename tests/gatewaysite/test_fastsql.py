@@ -1,0 +1,52 @@
+"""gatewaysite/fastsql.py reads rows back exactly as the ORM does: the pipeline builds its events and sessions with
+it, so a JSON payload, an aware datetime, a boolean or a foreign key that came back differently would change what
+the agent sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from agents_app.models import Agent
+from gatewaysite import fastsql
+from routing.models import Session
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(obj: object, model: type) -> dict[str, object]:
+    return {field.attname: getattr(obj, field.attname) for field in model._meta.concrete_fields}
+
+
+def test_a_row_read_by_select_one_equals_the_orms_own() -> None:
+    agent = Agent.objects.create(name="reader", instructions="hi", tools=["get_weather"], memory=True, enabled=False)
+    session = Session.objects.create(
+        key="slack:C1:1.2",
+        chat_id="C1",
+        agent=agent,
+        metadata={"client_id": "é", "nested": {"n": [1, 2.5, None]}},
+        closed_at=datetime(2026, 12, 2, 17, 0, 5, 123456, tzinfo=UTC),
+    )
+
+    built = fastsql.select_one(Session, "key", "slack:C1:1.2")
+    assert built is not None and not built._state.adding and built._state.db == "default"
+    assert _values(built, Session) == _values(Session.objects.get(pk=session.pk), Session)
+    assert built.closed_at == datetime(2026, 12, 2, 17, 0, 5, 123456, tzinfo=UTC)
+    assert built.metadata["nested"] == {"n": [1, 2.5, None]}
+
+    reader = fastsql.select_one(Agent, "name", "reader")
+    assert _values(reader, Agent) == _values(Agent.objects.get(pk=agent.pk), Agent)
+    assert reader.memory is True and reader.enabled is False and reader.tools == ["get_weather"]
+    assert fastsql.select_one(Agent, "name", "nobody") is None
+
+
+def test_build_takes_a_row_of_the_models_columns() -> None:
+    Session.objects.create(key="ws:abc", kind=Session.Kind.WEBSOCKET, metadata={"a": 1})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {fastsql.columns(Session)} FROM routing_session WHERE key = %s", ["ws:abc"])
+        built = fastsql.build(Session, cursor.fetchone())
+    assert built.kind == "websocket" and built.metadata == {"a": 1} and built.created_at.tzinfo is not None
+    built.save(update_fields=["metadata"])  # a built instance saves as an existing row, not a new one
+    assert Session.objects.count() == 1
