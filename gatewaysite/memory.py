@@ -31,6 +31,35 @@ def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
 
 
 def skip_unused_imports() -> None:
-    """The `openai` SDK imports aiohttp (~7 MB resident) for an optional client the gateway never uses; a None
-    entry makes that optional import fail as the SDK expects (it then offers only its httpx client, which we use)."""
+    """Optional imports of our dependencies that the gateway never uses; a None entry makes each fail as the
+    importer expects (it then goes without):
+
+    - the `openai` SDK's aiohttp client (~7 MB resident); it offers its httpx client, which we use, instead;
+    - Pygments (~1.3 MB), which Django REST framework highlights Markdown code with. It is here only because the
+      test tools bring it (requirements-dev.txt), and Markdown is not installed, so nothing is highlighted anyway.
+    """
     sys.modules.setdefault("openai._vendor.httpx_aiohttp", None)
+    sys.modules.setdefault("pygments", None)
+
+
+def defer_tls_stack() -> None:
+    """Twisted's TCP transport imports pyOpenSSL (with service-identity and pyasn1: ~5.4 MB resident, measured
+    with the ASGI application loaded) for a TLS listener that a gateway behind a proxy never opens. Unless Twisted
+    is loaded already (a `daphne` command line, which may be given an `ssl:` endpoint of its own), it loads without
+    it; `enable_tls()` brings it back before a server configured with ssl_cert and ssl_key listens."""
+    if "twisted.internet.tcp" not in sys.modules:
+        sys.modules.setdefault("OpenSSL", None)
+
+
+def enable_tls() -> None:
+    """Undo `defer_tls_stack` for this process: the reactor can listen with TLS again (rungateway with ssl_cert)."""
+    if "OpenSSL" in sys.modules and sys.modules["OpenSSL"] is None:
+        del sys.modules["OpenSSL"]
+    from twisted.internet import posixbase
+    from twisted.internet.interfaces import IReactorSSL
+    from twisted.protocols import tls
+    from zope.interface import classImplements
+
+    # posixbase decided at import whether the reactor can listen with TLS (its `tls` module, or None).
+    posixbase.tls = tls
+    classImplements(posixbase.PosixReactorBase, IReactorSSL)

@@ -60,6 +60,10 @@ class Command(BaseCommand):
         except TLSConfigError as exc:
             raise CommandError(str(exc)) from exc
         scheme = "https" if where.startswith("ssl:") else "http"
+        if scheme == "https":
+            from gatewaysite.memory import enable_tls
+
+            enable_tls()  # the TLS stack is not loaded unless a certificate is configured (gatewaysite/memory.py)
         try:
             for line in startup_auth_lines(gateway.auth_token, host):
                 self.stdout.write(line)
