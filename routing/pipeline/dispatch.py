@@ -8,8 +8,8 @@ is set, else `embedded`. The same `routing.pipeline.worker.process_event` runs e
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -28,24 +28,48 @@ def mode() -> str:
 
 class EmbeddedDispatcher:
     """A fixed pool of worker threads; a semaphore bounds how many events wait in memory (the rest wait in
-    the database and are picked up by the sweeper)."""
+    the database and are picked up by the sweeper).
+
+    The threads take event ids from one queue rather than through a ThreadPoolExecutor: a burst of webhooks queues
+    thousands of events at once, and an executor keeps a Future (with its own Condition and lock, about 1 KB) for
+    each, where the queue keeps an int.
+    """
 
     def __init__(self, workers: int, queue_bound: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway-worker")
+        self._workers = workers
+        self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
         self._slots = threading.BoundedSemaphore(queue_bound)
         self._pending: set[int] = set()
         self._idle = threading.Condition()
         self._sweeper: threading.Timer | None = None
+        self._stopped = False
 
     def submit(self, event_id: int) -> bool:
         with self._idle:
+            if self._stopped:
+                return False  # left in the database for the next start
             if event_id in self._pending:
                 return True
             if not self._slots.acquire(blocking=False):
                 return False  # left in the database; the sweeper resubmits it
             self._pending.add(event_id)
-        self._pool.submit(self._run, event_id)
+            if len(self._threads) < self._workers:
+                self._start_thread()
+        self._queue.put(event_id)
         return True
+
+    def _start_thread(self) -> None:
+        thread = threading.Thread(target=self._serve, name=f"gateway-worker_{len(self._threads)}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _serve(self) -> None:
+        while (event_id := self._queue.get()) is not None:
+            if self._stopped:  # shutdown(wait=False): what was queued stays in the database
+                self._done(event_id)
+                continue
+            self._run(event_id)
 
     def _run(self, event_id: int) -> None:
         from routing.pipeline.worker import process_event
@@ -56,10 +80,13 @@ class EmbeddedDispatcher:
             logger.exception("pipeline failed for inbound event %s", event_id)
         finally:
             keep_connections()  # the worker keeps its connection for the next event (gatewaysite/dbconn.py)
-            with self._idle:
-                self._pending.discard(event_id)
-                self._slots.release()
-                self._idle.notify_all()
+            self._done(event_id)
+
+    def _done(self, event_id: int) -> None:
+        with self._idle:
+            self._pending.discard(event_id)
+            self._slots.release()
+            self._idle.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no event is queued or running (tests, graceful shutdown); False on timeout."""
@@ -85,9 +112,19 @@ class EmbeddedDispatcher:
         self._sweeper.start()
 
     def shutdown(self, wait: bool = True) -> None:
+        """Stop the sweeper and the threads: after finishing what is queued (`wait`), or after the events now
+        running, leaving the queued ones in the database."""
         if self._sweeper:
             self._sweeper.cancel()
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        with self._idle:
+            self._stopped = not wait
+            threads = list(self._threads)
+            self._threads = []
+        for _ in threads:
+            self._queue.put(None)  # one stop mark per thread, after everything queued so far
+        if wait:
+            for thread in threads:
+                thread.join()
 
 
 _embedded: EmbeddedDispatcher | None = None
