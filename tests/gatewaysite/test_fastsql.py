@@ -50,3 +50,23 @@ def test_build_takes_a_row_of_the_models_columns() -> None:
     assert built.kind == "websocket" and built.metadata == {"a": 1} and built.created_at.tzinfo is not None
     built.save(update_fields=["metadata"])  # a built instance saves as an existing row, not a new one
     assert Session.objects.count() == 1
+
+
+def test_rows_inserted_and_updated_read_back_as_the_orm_wrote_them() -> None:
+    """Plain str, bool and int values skip the field's preparation; everything else (JSON, datetimes, a str given
+    for an integer) still goes through it, so the stored row is the ORM's own."""
+    agent = Agent.objects.create(name="orm", instructions="i", tools=["a"], memory=True, enabled=False)
+    [pk] = fastsql.insert(
+        Agent, [{"name": "fast", "instructions": "i", "tools": ["a"], "memory": True, "enabled": False}]
+    )
+    orm, fast = Agent.objects.get(pk=agent.pk), Agent.objects.get(pk=pk)
+    skip = {"id", "name", "created_at", "updated_at"}
+    assert {k: v for k, v in _values(fast, Agent).items() if k not in skip} == {
+        k: v for k, v in _values(orm, Agent).items() if k not in skip
+    }
+    session = Session.objects.create(key="orm-session", agent=agent, metadata={"n": 1})
+    [sid] = fastsql.insert(Session, [{"key": "fast-session", "agent_id": str(agent.pk), "metadata": {"n": 1}}])
+    assert Session.objects.get(pk=sid).agent_id == session.agent_id == agent.pk
+    assert fastsql.update(Session, sid, closed_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), chat_id="C9") == 1
+    updated = Session.objects.get(pk=sid)
+    assert (updated.closed_at, updated.chat_id) == (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "C9")
