@@ -57,7 +57,17 @@ def database_from_url(url: str) -> dict[str, object]:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
     if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        options: dict[str, object] = {
+            # Parameters bound by the server, and a statement run five times on a connection prepared there: the
+            # pipeline runs the same dozen statements for every message, so PostgreSQL stops parsing and planning
+            # them and psycopg stops quoting every value into the SQL text (bench/webhook_load.py --distributed:
+            # worker and PostgreSQL CPU per message, docs/deployment.md). Behind a pooler in transaction mode
+            # (PgBouncer < 1.21), add ?prepare_threshold=none to the URL.
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
+        for key, values in parse_qs(parsed.query).items():
+            options[key] = _option_value(values[-1])
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
@@ -72,3 +82,17 @@ def database_from_url(url: str) -> dict[str, object]:
     if scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgresql:// or sqlite:///)")
+
+
+def _option_value(raw: str) -> object:
+    """A DATABASE_URL query value as Django's OPTIONS expect it: true/false, none, an integer, or the text."""
+    lowered = raw.strip().lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if lowered in {"none", "null"}:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+

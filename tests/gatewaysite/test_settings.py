@@ -47,4 +47,15 @@ def test_database_url_selects_postgresql() -> None:
     config = database_from_url("postgresql://gw:p%40ss@db.internal:6543/gateway?sslmode=require")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("gateway", "gw", "p@ss")
-    assert (config["HOST"], config["PORT"], config["OPTIONS"]) == ("db.internal", "6543", {"sslmode": "require"})
+    assert (config["HOST"], config["PORT"]) == ("db.internal", "6543")
+    assert config["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_database_url_options_override_the_prepared_statements() -> None:
+    """Behind PgBouncer in transaction mode, prepared statements must be off: the URL says so in its query."""
+    from gatewaysite.env import database_from_url
+
+    config = database_from_url(
+        "postgresql://db/gateway?prepare_threshold=none&server_side_binding=false&connect_timeout=5"
+    )
+    assert config["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None, "connect_timeout": 5}
