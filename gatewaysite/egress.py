@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from gatewaysite.ttl_cache import TTLCache
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -154,16 +156,37 @@ def check_resolved(host: str, addresses: Iterable[str]) -> None:
         check_address(address, host)
 
 
+# Names whose addresses passed the check lately, with the policy they passed under. Why: every platform send and
+# every model call checked its host, and for a name that meant a DNS lookup per message even on a kept-alive
+# connection (no new connection, so no new lookup by the client itself) — a blocking resolver round trip, or a
+# thread hop for the async SDKs, on every message to slack.com or api.openai.com. Within RESOLUTION_MEMORY_SECONDS
+# the check is not repeated; a refusal is never remembered, and a change of policy starts afresh. The client still
+# resolves for itself whenever it opens a connection, as it always did (the check never pinned an address).
+RESOLUTION_MEMORY_SECONDS = 30.0
+_passed: TTLCache[Policy] = TTLCache(lambda: RESOLUTION_MEMORY_SECONDS, max_entries=1_000)
+
+
+def passed_lately(host: str, port: int) -> bool:
+    """Whether `host`:`port` resolved to allowed addresses under the current policy within the last 30 seconds."""
+    return _passed.peek((host.lower(), port)) is policy()
+
+
+def remember_passed(host: str, port: int) -> None:
+    """Note that `host`:`port` resolved to allowed addresses just now (call after check_resolved passed)."""
+    _passed.put((host.lower(), port), policy())
+
+
 def resolve_and_check(host: str, port: int) -> None:
-    """check_host, then resolve (blocking) and check every address."""
+    """check_host, then resolve (blocking) and check every address — unless that passed lately."""
     check_host(host)
-    if _literal(host) is not None:
+    if _literal(host) is not None or passed_lately(host, port):
         return
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         return  # the client's own connect will fail with its usual error
     check_resolved(host, [str(info[4][0]) for info in infos])
+    remember_passed(host, port)
 
 
 def check_before_connect(url: str) -> None:

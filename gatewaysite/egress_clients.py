@@ -22,7 +22,14 @@ from httpcore2._backends.base import AsyncNetworkStream
 from httpcore2._utils import is_socket_readable
 from requests.adapters import HTTPAdapter
 
-from gatewaysite.egress import EgressRefused, check_resolved, check_url, resolve_and_check
+from gatewaysite.egress import (
+    EgressRefused,
+    check_resolved,
+    check_url,
+    passed_lately,
+    remember_passed,
+    resolve_and_check,
+)
 
 
 class RefusedByPolicy(EgressRefused, requests.exceptions.InvalidURL):
@@ -122,9 +129,10 @@ class PolicyAsyncTransport(httpx2.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
             host, port = check_url(str(request.url))
-            if not _is_literal(host):
+            if not _is_literal(host) and not passed_lately(host, port):
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
                 check_resolved(host, [str(info[4][0]) for info in infos])
+                remember_passed(host, port)
         except EgressRefused as exc:
             raise httpx2.ConnectError(f"refused by the outbound policy: {exc}", request=request) from exc
         except OSError:

@@ -95,4 +95,3 @@ def _option_value(raw: str) -> object:
         return int(raw)
     except ValueError:
         return raw
-
