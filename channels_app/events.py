@@ -122,8 +122,30 @@ class _Publisher:
 
 
 async def _send_all(messages: list[dict[str, Any]]) -> None:
+    if not await _has_members():
+        return
     for message in messages:
         await _send(message)
+
+
+async def _has_members() -> bool:
+    """Whether the group has any member, asked once per batch of a shared (Redis) layer.
+
+    Why: a group send to an empty group still costs two Redis round trips (expire the old members, list them),
+    and the pipeline publishes about eight events per answered message, so with nobody watching that was ~6 % of
+    a Celery worker's CPU per message (bench/webhook_load.py --distributed). One count per batch instead: the
+    events of a batch reach exactly whoever is a member at that moment, as a group send would.
+    """
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None or not all(hasattr(layer, name) for name in ("_group_key", "consistent_hash", "connection")):
+        return True  # not channels_redis's layer: let its own group_send decide
+    try:
+        connection = layer.connection(layer.consistent_hash(GROUP))
+        return bool(await connection.zcard(layer._group_key(GROUP)))
+    except Exception:  # the send reports a broken layer in its own words
+        return True
 
 
 async def _send(message: dict[str, Any]) -> None:
@@ -145,7 +167,8 @@ def unheard() -> bool:
 
     Why: the pipeline publishes about eight events per answered message; with no dashboard, WebSocket subscriber
     or test listening, building and sending them was ~4 % of the embedded server's CPU per message
-    (bench/webhook_load.py). A shared layer (Redis) may have listeners in other processes: always published there.
+    (bench/webhook_load.py). A shared layer (Redis) may have listeners in other processes: always handed to the
+    publisher there, which asks the group once per batch (`_has_members`).
     """
     layer = get_channel_layer()
     return isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(GROUP)
