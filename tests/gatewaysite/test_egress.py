@@ -5,7 +5,6 @@ The suite itself runs with the policy set to loopback only (root conftest), so n
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -38,20 +37,6 @@ def api() -> APIClient:
 def fake_receiver() -> Iterator[FakeWebhookReceiver]:
     with FakeWebhookReceiver() as fake:
         yield fake
-
-
-@pytest.fixture
-def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every host name anything in the process asks DNS about (the real resolver still answers)."""
-    seen: list[str] = []
-    real = socket.getaddrinfo
-
-    def spy(host, *args, **kwargs):  # noqa: ANN001, ANN202 - socket.getaddrinfo's signature
-        seen.append(str(host))
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", spy)
-    return seen
 
 
 def test_the_test_suite_runs_with_loopback_only_egress() -> None:

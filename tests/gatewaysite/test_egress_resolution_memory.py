@@ -48,20 +48,12 @@ def test_a_refusal_is_never_remembered(settings, resolver) -> None:
     assert resolver == ["evil.internal", "evil.internal"]
 
 
-def test_a_kept_alive_connection_sends_without_a_lookup_per_request(monkeypatch) -> None:
-    asked: list[str] = []
-    real = socket.getaddrinfo
-
-    def spy(host, *args, **kwargs):  # noqa: ANN001, ANN202 - socket.getaddrinfo's signature
-        asked.append(str(host))
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", spy)
+def test_a_kept_alive_connection_sends_without_a_lookup_per_request(lookups) -> None:
     with FakeWebhookReceiver() as receiver:
         url = receiver.url.replace("127.0.0.1", "localhost") + "/ok"
         session = policy_session()
         assert session.post(url, json={}, timeout=5).status_code == 200
-        first = asked.count("localhost")
+        first = lookups.count("localhost")
         for _ in range(3):
             assert session.post(url, json={}, timeout=5).status_code == 200
-    assert asked.count("localhost") == first  # the check's lookup and the connection's were made once
+    assert lookups.count("localhost") == first  # the check's lookup and the connection's were made once
