@@ -136,8 +136,6 @@ async def _has_members() -> bool:
     a Celery worker's CPU per message (bench/webhook_load.py --distributed). One count per batch instead: the
     events of a batch reach exactly whoever is a member at that moment, as a group send would.
     """
-    from channels.layers import get_channel_layer
-
     layer = get_channel_layer()
     if layer is None or not all(hasattr(layer, name) for name in ("_group_key", "consistent_hash", "connection")):
         return True  # not channels_redis's layer: let its own group_send decide

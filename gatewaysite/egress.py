@@ -21,6 +21,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -166,27 +167,28 @@ RESOLUTION_MEMORY_SECONDS = 30.0
 _passed: TTLCache[Policy] = TTLCache(lambda: RESOLUTION_MEMORY_SECONDS, max_entries=1_000)
 
 
-def passed_lately(host: str, port: int) -> bool:
-    """Whether `host`:`port` resolved to allowed addresses under the current policy within the last 30 seconds."""
-    return _passed.peek((host.lower(), port)) is policy()
+def needs_lookup(host: str, port: int) -> bool:
+    """Whether `host`:`port` must be resolved and its addresses checked: a name (not an IP literal) that has not
+    passed under the current policy within the last RESOLUTION_MEMORY_SECONDS."""
+    return _literal(host) is None and _passed.peek((host.lower(), port)) is not policy()
 
 
-def remember_passed(host: str, port: int) -> None:
-    """Note that `host`:`port` resolved to allowed addresses just now (call after check_resolved passed)."""
+def check_lookup(host: str, port: int, infos: Iterable[tuple[Any, ...]]) -> None:
+    """Check every address of a `getaddrinfo` answer for `host`:`port`, and remember that it passed."""
+    check_resolved(host, [str(info[4][0]) for info in infos])
     _passed.put((host.lower(), port), policy())
 
 
 def resolve_and_check(host: str, port: int) -> None:
     """check_host, then resolve (blocking) and check every address — unless that passed lately."""
     check_host(host)
-    if _literal(host) is not None or passed_lately(host, port):
+    if not needs_lookup(host, port):
         return
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         return  # the client's own connect will fail with its usual error
-    check_resolved(host, [str(info[4][0]) for info in infos])
-    remember_passed(host, port)
+    check_lookup(host, port, infos)
 
 
 def check_before_connect(url: str) -> None:

@@ -22,14 +22,7 @@ from httpcore2._backends.base import AsyncNetworkStream
 from httpcore2._utils import is_socket_readable
 from requests.adapters import HTTPAdapter
 
-from gatewaysite.egress import (
-    EgressRefused,
-    check_resolved,
-    check_url,
-    passed_lately,
-    remember_passed,
-    resolve_and_check,
-)
+from gatewaysite.egress import EgressRefused, check_lookup, check_url, needs_lookup, resolve_and_check
 
 
 class RefusedByPolicy(EgressRefused, requests.exceptions.InvalidURL):
@@ -129,20 +122,11 @@ class PolicyAsyncTransport(httpx2.AsyncHTTPTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
             host, port = check_url(str(request.url))
-            if not _is_literal(host) and not passed_lately(host, port):
+            if needs_lookup(host, port):
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                check_resolved(host, [str(info[4][0]) for info in infos])
-                remember_passed(host, port)
+                check_lookup(host, port, infos)
         except EgressRefused as exc:
             raise httpx2.ConnectError(f"refused by the outbound policy: {exc}", request=request) from exc
         except OSError:
             pass  # resolution failed: the connection attempt reports it in the client's usual words
         return await super().handle_async_request(request)
-
-
-def _is_literal(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.split("%", 1)[0])
-    except OSError:
-        return False
-    return True
