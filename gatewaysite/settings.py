@@ -169,6 +169,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery (distributed mode). The embedded mode never talks to a broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's Redis transport with one client per channel (gatewaysite/broker.py says why); rediss:// keeps kombu's own,
+# which enables TLS from the scheme's name.
+CELERY_BROKER_TRANSPORT = "gatewaysite.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
