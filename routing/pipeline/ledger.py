@@ -1,8 +1,8 @@
-"""The pipeline's per-event bookkeeping as fixed SQL statements: which conversation an event belongs to, the next
-unfinished event of a conversation, the claim, the finish (through gatewaysite/fastsql.py), and whether anything
-is left.
+"""The pipeline's per-event bookkeeping as fixed SQL statements: which conversation an event belongs to, the claim
+of a conversation's next unfinished event, the finish (through gatewaysite/fastsql.py), and whether anything is
+left.
 
-Why not the ORM here: these five statements run for every message whatever the agent does, and a profile of the
+Why not the ORM here: these four statements run for every message whatever the agent does, and a profile of the
 embedded server under bench/webhook_load.py (2,000 Slack deliveries, 50 concurrent, an HTTP model through the
 `openai` SDK; py-spy --gil, so CPU only) put a third of the server's CPU in them — almost all of it Django
 compiling the same querysets again for each message (`as_sql`, `pre_sql_setup`, `get_order_by`), not SQLite
@@ -48,11 +48,13 @@ def _statements() -> dict[str, str]:
     unfinished = f"{quote('conversation_key')} = %s AND {quote('status')} IN (%s, %s)"
     return {
         "key": f"SELECT {quote('conversation_key')} FROM {table} WHERE {quote('id')} = %s",
-        "next": f"SELECT {columns} FROM {table} WHERE {unfinished} ORDER BY {quote('id')} LIMIT 1",
         "left": f"SELECT 1 FROM {table} WHERE {unfinished} LIMIT 1",
-        "claim": (  # attempts + 1 in the statement: fastsql.update sets values, not expressions
+        # One round trip for "which is next" and "it is mine now" (both backends have UPDATE … RETURNING: SQLite
+        # since 3.35). The conversation lock means no other worker claims in this conversation meanwhile.
+        "claim_next": (
             f"UPDATE {table} SET {quote('status')} = %s, {quote('attempts')} = {quote('attempts')} + 1, "
-            f"{quote('started_at')} = %s WHERE {quote('id')} = %s"
+            f"{quote('started_at')} = %s WHERE {quote('id')} = (SELECT {quote('id')} FROM {table} "
+            f"WHERE {unfinished} ORDER BY {quote('id')} LIMIT 1) RETURNING {columns}"
         ),
     }
 
@@ -70,14 +72,19 @@ def conversation_key(event_id: int) -> str | None:
     return None if row is None else row[0]
 
 
-def next_unfinished(key: str) -> InboundEvent | None:
-    """The oldest received-or-processing event of conversation `key`, with its instance attached."""
+def claim_next(key: str) -> InboundEvent | None:
+    """Mark the oldest received-or-processing event of conversation `key` processing, count the attempt, and return
+    it as it is now (its `attempts` includes this one), with its instance attached; None when nothing is left.
+
+    Call it holding the conversation's lock (sessions.conversation_lock).
+    """
+    processing = InboundEvent.Status.PROCESSING.value
     with connection.cursor() as cursor:
-        cursor.execute(_statements()["next"], [key, *UNFINISHED])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_statements()["claim_next"], [processing, _now(), key, *UNFINISHED])
+        rows = cursor.fetchall()  # to the end: SQLite holds the write lock until the statement is done
+    if not rows:
         return None
-    event = fastsql.build(InboundEvent, row)
+    event = fastsql.build(InboundEvent, rows[0])
     instance = _instances.get(event.instance_id, lambda: ChannelInstance.objects.filter(pk=event.instance_id).first())
     if instance is not None:
         event.instance = instance
@@ -91,12 +98,9 @@ def has_unfinished(key: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def claim(event_id: int) -> None:
-    """Mark the event processing and count the attempt."""
-    with connection.cursor() as cursor:
-        cursor.execute(_statements()["claim"], [InboundEvent.Status.PROCESSING.value, _now(), event_id])
-
-
-def finish(event_id: int, status: str, error: str = "") -> None:
-    """Mark the event done, failed or ignored, with why."""
-    fastsql.update(InboundEvent, event_id, status=str(status), error=error[:4000], finished_at=timezone.now())
+def finish(event_id: int, status: str, error: str = "", *, attempts: int | None = None) -> None:
+    """Mark the event done, failed or ignored, with why (and, when given, how many attempts it really had)."""
+    values = {"status": str(status), "error": error[:4000], "finished_at": timezone.now()}
+    if attempts is not None:
+        values["attempts"] = attempts
+    fastsql.update(InboundEvent, event_id, **values)

@@ -70,11 +70,12 @@ def _drain(event_id: int) -> None:
                 return
             seen: set[int] = set()
             while True:
-                event = ledger.next_unfinished(key)
+                event = ledger.claim_next(key)
                 if event is None:
                     break
-                if event.pk in seen:
-                    _finish(event, InboundEvent.Status.FAILED, "processing did not finish the event")
+                if event.pk in seen:  # claimed again by the line above: that claim is not an attempt
+                    error = "processing did not finish the event"
+                    _finish(event, InboundEvent.Status.FAILED, error, attempts=event.attempts - 1)
                     continue
                 seen.add(event.pk)
                 yield_to_acks()  # acknowledgements first: this event is stored, its reply can wait a moment
@@ -88,8 +89,8 @@ def _max_event_attempts() -> int:
     return int(settings.GATEWAY_EVENT_MAX_ATTEMPTS)
 
 
-def _finish(event: InboundEvent, status: str, error: str = "") -> None:
-    ledger.finish(event.pk, status, error)
+def _finish(event: InboundEvent, status: str, error: str = "", *, attempts: int | None = None) -> None:
+    ledger.finish(event.pk, status, error, attempts=attempts)
     kind = EventType.INBOUND_DONE if status == InboundEvent.Status.DONE else EventType.INBOUND_FAILED
     publish(kind, instance=event.instance.name, event_id=event.pk, error=error)
 
@@ -101,11 +102,11 @@ def _message(event: InboundEvent) -> InboundMessage:
 
 
 def _process(event: InboundEvent) -> None:
-    """One event, from wherever it stopped last time to done or failed."""
-    if event.attempts >= _max_event_attempts():
-        _finish(event, InboundEvent.Status.FAILED, f"gave up after {event.attempts} attempts")
+    """One event (claimed: its `attempts` counts this one), from wherever it stopped last time to done or failed."""
+    tried = event.attempts - 1
+    if tried >= _max_event_attempts():  # this claim was one too many: not counted
+        _finish(event, InboundEvent.Status.FAILED, f"gave up after {tried} attempts", attempts=tried)
         return
-    ledger.claim(event.pk)
     instance = event.instance
     adapter = get_adapter(instance)
     if adapter is None:
