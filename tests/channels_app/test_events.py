@@ -5,6 +5,7 @@ processes, which sends a batch only when the group has members (channels_app/eve
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -62,3 +63,42 @@ def test_on_a_shared_layer_a_batch_goes_out_only_when_the_group_has_members(monk
 
     assert asyncio.run(scenario()) == [1, 2, 3]
     assert len(sent) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_shared_layer_events_published_moments_apart_go_out_as_one_batch(monkeypatch) -> None:
+    """Worker threads publish a message's events at different moments: one membership check covers them all, and a
+    member still receives each, in order."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        pytest.skip("the shared (Redis) layer is set by REDIS_URL")
+    checks: list[int] = []
+    real_has_members = events._has_members
+
+    async def counting_has_members() -> bool:
+        checks.append(1)
+        return await real_has_members()
+
+    monkeypatch.setattr(events, "_has_members", counting_has_members)
+    publisher = events._Publisher()  # its own loop thread, as in a Celery worker
+
+    async def join() -> str:
+        channel = await layer.new_channel()
+        await layer.group_add(events.GROUP, channel)
+        return channel
+
+    loop = publisher._loop()
+    channel = asyncio.run_coroutine_threadsafe(join(), loop).result(5)
+    try:
+        for n in range(5):
+            publisher.submit(events.envelope(events.EventType.INBOUND_DONE, {"event_id": n}))
+            time.sleep(0.001)  # well inside the window
+
+        async def receive_all() -> list[int]:
+            return [(await layer.receive(channel))["payload"]["data"]["event_id"] for _ in range(5)]
+
+        assert asyncio.run_coroutine_threadsafe(receive_all(), loop).result(5) == [0, 1, 2, 3, 4]
+        assert len(checks) == 1
+    finally:
+        asyncio.run_coroutine_threadsafe(layer.group_discard(events.GROUP, channel), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
