@@ -52,7 +52,9 @@ def _json_safe(context: Mapping[str, Any] | None) -> dict[str, Any]:
 def _save(record: RunRecord) -> AgentRun:
     agent = record.agent
     agent_id = agent.pk if agent.pk is not None else None
-    with transaction.atomic():
+    # savepoint=False: inside the door's transaction (save_runs) a savepoint would only add two round trips per
+    # turn; nothing here catches an error, so a failure rolls back the door's whole write either way.
+    with transaction.atomic(savepoint=False):
         run = AgentRun(
             agent_id=agent_id,
             agent_name=agent.name or "",
