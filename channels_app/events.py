@@ -74,8 +74,10 @@ class _Publisher:
         self._lock = threading.Lock()
         # Bounded: with the channel layer down, the oldest events are dropped (observers are optional).
         self._queued: deque[dict[str, Any]] = deque(maxlen=10_000)
-        self._wake_pending = False
-        self._sending = False  # touched on the loop only
+        # The loop a wake-up was sent to and not yet answered (None: none pending). A loop, not a flag: a wake-up
+        # sent to a loop that then stopped (a test's, or a server's at shutdown) must not silence later events.
+        self._woken: asyncio.AbstractEventLoop | None = None
+        self._sender: asyncio.Task[None] | None = None  # the one task sending, on the loop it runs on
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Use `loop` (the ASGI server's) from now on."""
@@ -110,14 +112,14 @@ class _Publisher:
         loop = self._loop()
         with self._lock:
             self._queued.append(message)
-            if self._wake_pending:
+            if self._woken is loop and loop.is_running():
                 return
-            self._wake_pending = True
+            self._woken = loop
         try:
             loop.call_soon_threadsafe(self._wake)
         except RuntimeError:  # the loop closed under us: the next submit retries on a live one
             with self._lock:
-                self._wake_pending = False
+                self._woken = None
 
     def _wake(self) -> None:
         """On the loop: send the burst now (in-memory layer) or once the window has gathered more (shared layer)."""
@@ -127,25 +129,24 @@ class _Publisher:
             asyncio.get_running_loop().call_later(SHARED_LAYER_WINDOW, self._drain)
 
     def _drain(self) -> None:
-        """On the loop: start the one sender, unless it runs already (it takes what was queued meanwhile)."""
-        if not self._sending:
-            self._sending = True
-            asyncio.ensure_future(self._send_queued())
+        """On the loop: start the one sender, unless it runs on this loop already (it takes what was queued
+        meanwhile)."""
+        sender = self._sender
+        if sender is not None and not sender.done() and sender.get_loop() is asyncio.get_running_loop():
+            return
+        self._sender = asyncio.ensure_future(self._send_queued())
 
     async def _send_queued(self) -> None:
         """Send batch after batch until none is left: one sender at a time, so events go out in the order they
         were published (batches sent by concurrent tasks could overtake one another)."""
-        try:
-            while True:
-                with self._lock:
-                    batch = list(self._queued)
-                    self._queued.clear()
-                    self._wake_pending = False
-                if not batch:
-                    return
-                await _send_all(batch)
-        finally:
-            self._sending = False
+        while True:
+            with self._lock:
+                batch = list(self._queued)
+                self._queued.clear()
+                self._woken = None
+            if not batch:
+                return
+            await _send_all(batch)
 
 
 async def _send_all(messages: list[dict[str, Any]]) -> None:
