@@ -66,6 +66,13 @@ def test_on_a_shared_layer_a_batch_goes_out_only_when_the_group_has_members(monk
     assert len(sent) == 3
 
 
+async def _join(layer) -> str:
+    """A new channel, made a member of the events group."""
+    channel = await layer.new_channel()
+    await layer.group_add(events.GROUP, channel)
+    return channel
+
+
 @pytest.mark.django_db(transaction=True)
 def test_on_a_shared_layer_events_published_moments_apart_go_out_as_one_batch(monkeypatch) -> None:
     """Worker threads publish a message's events at different moments: one membership check covers them all, and a
@@ -83,13 +90,8 @@ def test_on_a_shared_layer_events_published_moments_apart_go_out_as_one_batch(mo
     monkeypatch.setattr(events, "_has_members", counting_has_members)
     publisher = events._Publisher()  # its own loop thread, as in a Celery worker
 
-    async def join() -> str:
-        channel = await layer.new_channel()
-        await layer.group_add(events.GROUP, channel)
-        return channel
-
     loop = publisher._loop()
-    channel = asyncio.run_coroutine_threadsafe(join(), loop).result(5)
+    channel = asyncio.run_coroutine_threadsafe(_join(layer), loop).result(5)
     try:
         for n in range(5):
             publisher.submit(events.envelope(events.EventType.INBOUND_DONE, {"event_id": n}))
@@ -128,12 +130,7 @@ def test_a_loop_that_stops_with_events_in_flight_does_not_silence_later_events()
     second = _running_loop()
     publisher.bind(second)
 
-    async def join() -> str:
-        channel = await layer.new_channel()
-        await layer.group_add(events.GROUP, channel)
-        return channel
-
-    channel = asyncio.run_coroutine_threadsafe(join(), second).result(5)
+    channel = asyncio.run_coroutine_threadsafe(_join(layer), second).result(5)
     try:
         publisher.submit(events.envelope(events.EventType.INBOUND_DONE, {"event_id": 2}))
 

@@ -25,22 +25,20 @@ def _stored_event(client, instance) -> InboundEvent:
     return InboundEvent.objects.get()
 
 
-def test_a_new_event_is_answered_on_its_first_attempt(client, make_instance, fake_slack, stored_only) -> None:
-    event = _stored_event(client, make_instance("slack", fake_slack.url))
-    process_event(event.pk)
-    event.refresh_from_db()
-    assert (event.status, event.attempts) == ("done", 1)
-    assert len(fake_slack.posts()) == 1
-
-
-def test_an_event_interrupted_once_is_resumed_and_counts_its_second_attempt(
-    client, make_instance, fake_slack, stored_only
+@pytest.mark.parametrize(
+    "attempts_before, attempts_after",
+    [(None, 1), (1, 2)],  # a new event; one whose process died mid-turn, resumed
+    ids=["new", "resumed"],
+)
+def test_an_event_is_answered_once_and_counts_this_attempt(
+    client, make_instance, fake_slack, stored_only, attempts_before, attempts_after
 ) -> None:
     event = _stored_event(client, make_instance("slack", fake_slack.url))
-    InboundEvent.objects.filter(pk=event.pk).update(status="processing", attempts=1)  # the process died mid-turn
+    if attempts_before is not None:
+        InboundEvent.objects.filter(pk=event.pk).update(status="processing", attempts=attempts_before)
     process_event(event.pk)
     event.refresh_from_db()
-    assert (event.status, event.attempts) == ("done", 2)
+    assert (event.status, event.attempts) == ("done", attempts_after)
     assert len(fake_slack.posts()) == 1
 
 

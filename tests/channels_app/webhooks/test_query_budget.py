@@ -85,9 +85,9 @@ def test_a_message_answered_through_an_http_model_costs_few_queries(
     ]
     with capsys.disabled():
         print(f"\nqueries per message through an HTTP model: {len(warm)}")
-    # Statements only (transaction control not counted): the event's claim (which finds it) and finish, route and
-    # session, history, the remote-agent lookup, the run record, the answer with its chunk, the send's two marks, the
-    # next-event check.
+    # Statements only (BEGIN and COMMIT not counted, savepoints are): the event's claim (which finds it) and finish,
+    # route and session, history, the remote-agent lookup, the run record, the answer with its chunk, the send's two
+    # marks, the next-event check.
     # Since wave 2 most are fixed statements rather than querysets (routing/pipeline/ledger.py, gatewaysite/fastsql.py):
     # the count is the round trips, their cost no longer includes compiling them. One less since the next event is
     # claimed in the statement that finds it.
