@@ -32,13 +32,10 @@ def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
 
 def skip_unused_imports() -> None:
     """Optional imports of our dependencies that the gateway never uses; a None entry makes each fail as the
-    importer expects (it then goes without):
-
-    - the `openai` SDK's aiohttp client (~7 MB resident); it offers its httpx client, which we use, instead;
-    - Pygments (~1.3 MB), which Django REST framework highlights Markdown code with. It is here only because the
-      test tools bring it (requirements-dev.txt), and Markdown is not installed, so nothing is highlighted anyway.
+    importer expects (it then goes without): Pygments (~1.3 MB), which Django REST framework highlights Markdown
+    code with. It is here only because the test tools bring it (requirements-dev.txt), and Markdown is not
+    installed, so nothing is highlighted anyway.
     """
-    sys.modules.setdefault("openai._vendor.httpx_aiohttp", None)
     sys.modules.setdefault("pygments", None)
 
 

@@ -25,7 +25,7 @@ from agents_app.runtime.providers.base import Provider
 from agents_app.runtime.providers.echo import EchoProvider
 from agents_app.runtime.providers.openai_compat import OpenAIProvider
 from agents_app.runtime.providers.selection import Route
-from gatewaysite.egress_clients import PolicyAsyncTransport
+from gatewaysite.model_transport import AiohttpPolicyTransport
 
 if TYPE_CHECKING:
     from agents_app.runtime.providers.anthropic_claude import AnthropicProvider
@@ -103,9 +103,10 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-def policy_transport() -> PolicyAsyncTransport:
-    """Connections checked against the outbound policy (gatewaysite/egress.py); TLS and pool sizes as the SDKs set."""
-    return PolicyAsyncTransport(verify=shared_ssl_context(), limits=openai.DEFAULT_CONNECTION_LIMITS)
+def policy_transport() -> AiohttpPolicyTransport:
+    """aiohttp's pool under the SDK's httpx2 client (gatewaysite/model_transport.py), checked against the outbound
+    policy; TLS and pool sizes as the SDKs set."""
+    return AiohttpPolicyTransport(shared_ssl_context(), openai.DEFAULT_CONNECTION_LIMITS)
 
 
 def _build(route: Route, config: RuntimeConfig) -> OpenAIProvider | AnthropicProvider:
