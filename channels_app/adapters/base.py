@@ -17,6 +17,7 @@ from channels_app.adapters.http_errors import describe_request_error
 from channels_app.formatting import render, render_chunks
 from channels_app.formatting.flavours import Flavour
 from channels_app.platforms import PLATFORMS
+from gatewaysite import egress_clients
 from gatewaysite.egress_clients import RefusedByPolicy, mount_policy
 from gatewaysite.secrets import resolve_secret
 
@@ -237,8 +238,8 @@ class Adapter:
     def post_json(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
         """POST with timeouts; connection problems become transient DeliveryErrors."""
         try:
-            return self.http.post(
-                url, json=body, headers=headers or {}, timeout=(self.connect_timeout, self.read_timeout)
+            return egress_clients.post(
+                self.http, url, json=body, headers=headers, timeout=(self.connect_timeout, self.read_timeout)
             )
         except RefusedByPolicy as exc:
             raise DeliveryError(f"{self.platform}: {exc}", permanent=True, code="egress_refused") from exc

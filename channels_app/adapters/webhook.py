@@ -31,6 +31,7 @@ from channels_app.adapters.base import (
     retry_after_seconds,
 )
 from channels_app.adapters.signing import fresh, hmac_hex, same, standard_webhooks_signature
+from gatewaysite import egress_clients
 from gatewaysite.egress_clients import RefusedByPolicy
 
 TOLERANCE = 300  # Stripe-style and Standard Webhooks replay window (PLATFORMS.md §9.1)
@@ -177,7 +178,9 @@ class WebhookAdapter(Adapter):
             "User-Agent": "AgentGateway/1.0",
         }
         try:
-            response = self.http.post(url, data=body, headers=headers, timeout=(self.connect_timeout, 10.0))
+            response = egress_clients.post(
+                self.http, url, data=body, headers=headers, timeout=(self.connect_timeout, 10.0)
+            )
         except RefusedByPolicy as exc:  # the outbound policy (gatewaysite/egress.py): retrying cannot help
             raise DeliveryError(f"webhook callback: {exc}", permanent=True, code="egress_refused") from exc
         except Exception as exc:  # requests' connection errors and timeouts: retry
