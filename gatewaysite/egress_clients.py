@@ -77,9 +77,15 @@ def post(
     TLS verification, the same policy check, the body read to its end so the connection returns to the pool. A
     redirect answer is returned as it is rather than followed.
     """
-    if session.trust_env or session.proxies or session.auth or session.params or len(session.cookies):
-        return session.post(url, json=json, data=data, headers=headers, timeout=timeout)
-    if any(session.hooks.values()):
+    session_layer_needed = (
+        session.trust_env
+        or session.proxies
+        or session.auth
+        or session.params
+        or len(session.cookies)
+        or any(session.hooks.values())
+    )
+    if session_layer_needed:
         return session.post(url, json=json, data=data, headers=headers, timeout=timeout)
     request = requests.PreparedRequest()
     request.prepare(method="POST", url=url, headers={**session.headers, **(headers or {})}, json=json, data=data)
