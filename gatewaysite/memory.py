@@ -39,6 +39,15 @@ def skip_unused_imports() -> None:
     sys.modules.setdefault("pygments", None)
 
 
+def load_sdk_types_lazily() -> None:
+    """openai's type packages load each model on first use instead of all at import (~10 MB and ~400 modules;
+    gatewaysite/lazy_packages.py says how and why it is safe). Not anthropic's: its client imports most of its
+    types anyway, and lazily loaded it measured no smaller."""
+    from gatewaysite.lazy_packages import load_lazily
+
+    load_lazily(("openai.types",))
+
+
 def defer_tls_stack() -> None:
     """Twisted's TCP transport imports pyOpenSSL (with service-identity and pyasn1: ~5.4 MB resident, measured
     with the ASGI application loaded) for a TLS listener that a gateway behind a proxy never opens. Unless Twisted

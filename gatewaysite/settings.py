@@ -15,11 +15,12 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from gatewaysite.env import database_from_url, env_bool, env_float, env_int, env_list, env_str
-from gatewaysite.memory import defer_tls_stack, limit_malloc_arenas, skip_unused_imports
+from gatewaysite.memory import defer_tls_stack, limit_malloc_arenas, load_sdk_types_lazily, skip_unused_imports
 
 # Before any thread starts and any SDK is imported (gatewaysite/memory.py says why).
 limit_malloc_arenas()
 skip_unused_imports()
+load_sdk_types_lazily()
 defer_tls_stack()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
