@@ -34,10 +34,14 @@ class PolicyHTTPAdapter(HTTPAdapter):
 
 
 def environment_matters() -> bool:
-    """Whether requests must keep reading the environment per request: a proxy variable (or its no_proxy
-    exceptions), a NETRC variable or a ~/.netrc file. A CA bundle variable is applied once instead."""
-    if any("PROXY" in name.upper() or name.upper() == "NETRC" for name in os.environ):
-        return True
+    """Whether requests must keep reading the environment per request: a proxy variable, a NETRC variable or a
+    ~/.netrc file. A CA bundle variable is applied once instead. NO_PROXY alone does not count: it only names
+    exceptions to a proxy, and containers often set it with no proxy at all (so did the peers' benchmark, which put
+    every platform POST of ours back through requests' session layer)."""
+    for name in os.environ:
+        upper = name.upper()
+        if upper == "NETRC" or (upper.endswith("_PROXY") and upper != "NO_PROXY"):
+            return True
     return os.path.exists(os.path.expanduser("~/.netrc"))
 
 

@@ -66,3 +66,20 @@ def test_without_proxy_settings_requests_go_direct_and_keep_the_ca_bundle(
     assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
     assert session.get(f"{url}/direct", timeout=5).status_code == 200
     assert seen == ["/direct"]
+
+
+def test_no_proxy_alone_is_not_a_proxy(server, no_proxy_environment, monkeypatch) -> None:
+    url, seen = server
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    session = mount_policy(requests.Session())
+    assert not session.trust_env
+    assert session.get(f"{url}/direct", timeout=5).status_code == 200
+    assert seen == ["/direct"]
+
+
+def test_a_proxy_with_its_exceptions_is_still_honoured(server, no_proxy_environment, monkeypatch) -> None:
+    proxy_url, seen = server
+    monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+    monkeypatch.setenv("NO_PROXY", "example.internal")
+    assert mount_policy(requests.Session()).trust_env
