@@ -16,7 +16,7 @@ from openai._base_client import make_request_options
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agents_app.runtime.providers.base import Message, ModelRequest, ModelResponse, ToolCall, parse_tool_arguments
-from agents_app.runtime.providers.errors import translate_sdk_error
+from agents_app.runtime.providers.errors import ProviderFailure, translate_sdk_error
 from agents_app.runtime.types import Usage
 
 REASONING_MODELS = re.compile(r"^o\d")  # OpenAI's o-series: no temperature, max_completion_tokens only
@@ -89,16 +89,20 @@ class OpenAIProvider:
         return params
 
     async def _create(self, params: dict[str, Any], *, stream: bool = False) -> Any:
-        """`client.chat.completions.create(**params)` minus its request-body transform, through the SDK's own POST.
+        """`client.chat.completions.create(**params)` minus its request-body transform and, for a whole answer, its
+        response models, through the SDK's own POST.
 
         Why: the transform walks every message against the SDK's TypedDicts to rename aliased keys and drop unset
         ones; our params are plain JSON with neither, and profiling put the walk at about an eighth of the model
-        call's client-side CPU. Retries, auth, timeouts, errors and response parsing are the SDK's, unchanged.
+        call's client-side CPU. A whole answer comes back as the decoded JSON (`cast_to=object`, which the SDK
+        supports) rather than a tree of ChatCompletion models we read five fields of: building that tree was ~5 %
+        of the WebSocket plane's CPU per turn (py-spy under bench/ws_load.py). Retries, auth, timeouts, errors and
+        the stream's chunk models are the SDK's, unchanged.
         """
         return await self.client.post(
             "/chat/completions",
             body=params,
-            cast_to=ChatCompletion,
+            cast_to=ChatCompletion if stream else object,
             options=_CREATE_OPTIONS,
             stream=stream,
             stream_cls=openai.AsyncStream[ChatCompletionChunk],
@@ -109,18 +113,7 @@ class OpenAIProvider:
             completion = await self._create(self._params(request))
         except openai.OpenAIError as exc:
             raise translate_sdk_error(exc) from exc
-        choice = completion.choices[0] if completion.choices else None
-        text = (choice.message.content or "") if choice else ""
-        calls = []
-        for call in (choice.message.tool_calls or []) if choice else []:
-            function = getattr(call, "function", None)
-            if function is None:
-                continue
-            calls.append(ToolCall(id=call.id, name=function.name, arguments=parse_tool_arguments(function.arguments)))
-        usage = Usage()
-        if completion.usage is not None:
-            usage = Usage(completion.usage.prompt_tokens or 0, completion.usage.completion_tokens or 0)
-        return ModelResponse(text=text, tool_calls=calls, usage=usage, model=completion.model or request.model)
+        return read_completion(completion, request.model)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[str | ModelResponse]:
         params = self._params(request)
@@ -157,3 +150,31 @@ class OpenAIProvider:
             for index, slot in sorted(partial_calls.items())
         ]
         yield ModelResponse(text="".join(text_parts), tool_calls=calls, usage=usage, model=model)
+
+
+def read_completion(completion: Any, requested_model: str) -> ModelResponse:
+    """A Chat Completions answer (decoded JSON) as the neutral response; missing fields read as empty, as the SDK's
+    models (built without validation) read them."""
+    if not isinstance(completion, dict):
+        raise ProviderFailure("provider_error", "the endpoint answered without a chat completion (not a JSON object)")
+    choices = completion.get("choices") or []
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    message = first.get("message") if isinstance(first.get("message"), dict) else {}
+    calls = []
+    for index, call in enumerate(message.get("tool_calls") or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            continue
+        arguments = function.get("arguments")
+        parsed = arguments if isinstance(arguments, dict) else parse_tool_arguments(arguments)
+        calls.append(ToolCall(id=call.get("id") or f"call_{index}", name=function.get("name") or "", arguments=parsed))
+    usage = Usage()
+    counts = completion.get("usage")
+    if isinstance(counts, dict):
+        usage = Usage(counts.get("prompt_tokens") or 0, counts.get("completion_tokens") or 0)
+    return ModelResponse(
+        text=message.get("content") or "",
+        tool_calls=calls,
+        usage=usage,
+        model=completion.get("model") or requested_model,
+    )
