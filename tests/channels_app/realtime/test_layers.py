@@ -37,3 +37,39 @@ async def test_the_sweep_does_not_run_on_every_receive():
         await layer.send(busy, {"type": "m", "n": n})
         await layer.receive(busy)
     assert stale in layer.channels  # not swept yet: no O(n) walk per receive
+
+
+async def test_a_full_member_is_skipped_and_the_others_still_get_the_message():
+    layer = ThrottledInMemoryChannelLayer(capacity=1)
+    full, free = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("g", full)
+    await layer.group_add("g", free)
+    await layer.send(full, {"type": "waiting"})
+    await layer.group_send("g", {"type": "x"})
+    assert await layer.receive(full) == {"type": "waiting"}
+    assert await layer.receive(free) == {"type": "x"}
+    assert full not in layer.channels  # nothing else was queued for it
+
+
+async def test_each_member_gets_its_own_copy_in_the_order_sent():
+    layer = ThrottledInMemoryChannelLayer()
+    a, b = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("g", a)
+    await layer.group_add("g", b)
+    message = {"type": "x", "frame": {"n": 1}}
+    await layer.group_send("g", message)
+    await layer.group_send("g", {"type": "y"})
+    message["frame"]["n"] = 2  # the sender changing its dict afterwards changes nothing delivered
+    first_a, first_b = await layer.receive(a), await layer.receive(b)
+    assert first_a == first_b == {"type": "x", "frame": {"n": 1}}
+    first_a["frame"]["n"] = 3
+    assert first_b["frame"]["n"] == 1
+    assert (await layer.receive(a))["type"] == (await layer.receive(b))["type"] == "y"
+
+
+async def test_a_bad_channel_name_is_refused_as_by_channels():
+    import pytest
+
+    layer = ThrottledInMemoryChannelLayer()
+    with pytest.raises(TypeError):
+        await layer.send("not a valid name!", {"type": "x"})
