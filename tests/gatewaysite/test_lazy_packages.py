@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from gatewaysite.lazy_packages import LazyReexportFinder, reexports_of
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gatewaysite.fresh_process import run_in_fresh_process
 
 
 def test_reexports_are_read_from_an_init_made_only_of_them() -> None:
@@ -95,22 +91,8 @@ print(int("openai.types.responses.response" in sys.modules), int("openai.types.b
 
 
 def test_the_server_loads_openai_without_the_api_it_never_calls(tmp_path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "gatewaysite.settings",
-        "GATEWAY_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(PROBE)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    responses_loaded, batch_loaded, chat_module, batch_module = out.stdout.split()
+    out = run_in_fresh_process(PROBE, tmp_path)
+    responses_loaded, batch_loaded, chat_module, batch_module = out.split()
     assert responses_loaded == "0", "openai's Responses API types were imported at start"
     assert batch_loaded == "1" and batch_module == "openai.types.batch"
     assert chat_module == "openai.types.chat.chat_completion"

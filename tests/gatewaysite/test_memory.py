@@ -4,11 +4,8 @@ deployment that sized its containers on the README's figures (bench/webhook_load
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gatewaysite.fresh_process import run_in_fresh_process
 
 PROBE = """
 import json, sys
@@ -28,16 +25,8 @@ BUDGET_MB = 115
 
 
 def test_the_asgi_application_loads_within_the_memory_budget(tmp_path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "gatewaysite.settings",
-        "GATEWAY_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
-    )
-    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_in_fresh_process(PROBE, tmp_path)
+    probe = json.loads(out.strip().splitlines()[-1])
     assert not probe["pygments"], "Django REST framework loaded Pygments, which only the test tools install"
     assert not probe["OpenSSL"], "Twisted loaded pyOpenSSL for a server without a certificate (gatewaysite/memory.py)"
     assert probe["rss_mb"] < BUDGET_MB, f"{probe['rss_mb']:.1f} MB resident after loading the ASGI application"
