@@ -7,8 +7,8 @@ and makes fan-out linear.
 
 Every WebSocket turn's final frame also goes through group_send (to whichever connection holds the session), where
 the stock layer starts a task per member and waits on them with as_completed, and each send builds a spare
-asyncio.Queue (setdefault's default argument) — about 2.5 % of the plane's CPU per turn (py-spy, bench/ws_load.py).
-Sending to one member after another is the same thing here: an in-memory send never waits.
+asyncio.Queue (setdefault's default argument): 17.6 µs for a one-member group, 5.9 µs sending to one member after
+another, which is the same thing here since an in-memory send never waits (10.2 → 5.5 ms for 1,000 members).
 """
 
 from __future__ import annotations
