@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import sys
 
@@ -45,14 +46,10 @@ def packages(tmp_path, monkeypatch):
     sys.meta_path.remove(finder)
     for name in [n for n in sys.modules if n.split(".")[0] in ("lazy_demo", "eager_demo")]:
         del sys.modules[name]
-    import builtins
-
     builtins.__dict__.pop("HEAVY_LOADS", None)
 
 
 def test_a_submodule_loads_only_when_one_of_its_names_is_used(packages) -> None:
-    import builtins
-
     package = importlib.import_module("lazy_demo")
     assert "lazy_demo.heavy" not in sys.modules
     from lazy_demo import Light

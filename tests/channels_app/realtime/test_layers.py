@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from channels_app.realtime.layers import ThrottledInMemoryChannelLayer
 
 
@@ -68,8 +70,6 @@ async def test_each_member_gets_its_own_copy_in_the_order_sent():
 
 
 async def test_a_bad_channel_name_is_refused_as_by_channels():
-    import pytest
-
     layer = ThrottledInMemoryChannelLayer()
     with pytest.raises(TypeError):
         await layer.send("not a valid name!", {"type": "x"})
