@@ -24,6 +24,7 @@ from agents_app.runtime.config import RuntimeConfig
 from agents_app.runtime.providers.base import Provider
 from agents_app.runtime.providers.echo import EchoProvider
 from agents_app.runtime.providers.openai_compat import OpenAIProvider
+from agents_app.runtime.providers.prepared_urls import GatewayAsyncOpenAI, anthropic_client_class
 from agents_app.runtime.providers.selection import Route
 from gatewaysite.model_transport import AiohttpPolicyTransport
 
@@ -116,7 +117,7 @@ def _build(route: Route, config: RuntimeConfig) -> OpenAIProvider | AnthropicPro
 
         from agents_app.runtime.providers.anthropic_claude import AnthropicProvider
 
-        client = anthropic.AsyncAnthropic(
+        client = anthropic_client_class()(
             api_key=route.api_key,
             base_url=route.base_url,
             timeout=config.call_timeout,
@@ -124,7 +125,7 @@ def _build(route: Route, config: RuntimeConfig) -> OpenAIProvider | AnthropicPro
             http_client=anthropic.DefaultAsyncHttpxClient(transport=policy_transport(), timeout=config.call_timeout),
         )
         return AnthropicProvider(client)
-    openai_client = openai.AsyncOpenAI(
+    openai_client = GatewayAsyncOpenAI(
         api_key=route.api_key,
         base_url=route.base_url,
         timeout=config.call_timeout,
