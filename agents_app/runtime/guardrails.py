@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from agents_app.models import Agent, Guardrail
 from agents_app.runtime.providers.base import Message, ModelRequest
 from agents_app.runtime.types import GuardrailCheck
@@ -35,16 +33,19 @@ class Rule:
     description: str
 
 
-def applicable_rules(agent: Agent) -> list[Rule]:
-    """Enabled guardrails scoped to this agent or to every agent (an unsaved, transient agent gets the unscoped).
+def enabled_rules() -> list[tuple[int | None, Rule]]:
+    """Every enabled guardrail with the agent it is scoped to (None: every agent), by name.
 
-    Synchronous: the runtime calls it inside its one database hop per run.
+    Synchronous: the runtime reads them in one database hop and picks each agent's own (agents_app/runtime/prepared.py).
     """
-    scope = Q(agent__isnull=True)
-    if agent.pk is not None:
-        scope |= Q(agent_id=agent.pk)
-    query = Guardrail.objects.filter(scope, enabled=True).order_by("name").values_list("id", "name", "description")
-    return [Rule(id=row[0], name=row[1], description=row[2]) for row in query]
+    query = Guardrail.objects.filter(enabled=True).order_by("name").values_list("agent_id", "id", "name", "description")
+    return [(row[0], Rule(id=row[1], name=row[2], description=row[3])) for row in query]
+
+
+def rules_for(agent: Agent, rules: Sequence[tuple[int | None, Rule]]) -> list[Rule]:
+    """The rules of `enabled_rules()` that apply to `agent`: those scoped to it and those scoped to every agent (an
+    unsaved, transient agent gets only the latter), still by name."""
+    return [rule for scope, rule in rules if scope is None or (agent.pk is not None and scope == agent.pk)]
 
 
 def compose_instructions(instructions: str, rules: Sequence[Rule]) -> str:

@@ -1,17 +1,24 @@
-"""What a run reads before calling the model — the provider's fallback model and the agent's guardrails — remembered
-for a moment, so a turn in a busy conversation does not query them (nor hop to a database thread) each time.
+"""What a run reads before calling the model — the provider's fallback model and the guardrails — remembered for a
+moment, so a turn does not query them (nor hop to a database thread) each time.
 
 Why: on the WebSocket plane the runtime's read is a hop to Channels' one shared database thread, queued behind every
-other connection's hops; in the channel pipeline it is two queries per message. Both rows change rarely. A save or
-delete in this process clears the cache at once (signals); other processes, and bulk `update()`s that send no
-signal, are seen within settings.GATEWAY_ROUTE_CACHE_SECONDS (default 2 s, the pipeline's route cache; 0 = off).
-The cached rules are shared between threads: read them, never modify them.
+other connection's hops; in the channel pipeline it is two queries per message. Both change rarely. One snapshot
+serves every agent of the process — the fallback model and every enabled guardrail with its scope — and each agent's
+rules are picked from it in memory. Why one for all: kept per agent, fifty agents (one per WebSocket client, the
+peers' bench_ws.py, 50 clients × 80 messages) meant fifty reads every window, and the shared database thread that
+runs them held 5.6 % of the server's samples (py-spy); with one snapshot, 0.8 %.
+
+A save or delete in this process drops the snapshot at once (signals); other processes, and bulk `update()`s that
+send no signal, are seen within settings.GATEWAY_ROUTE_CACHE_SECONDS (default 2 s, the pipeline's route cache; 0 =
+off). The cached rules are shared between threads: read them, never modify them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
@@ -21,7 +28,24 @@ from agents_app.runtime import guardrails
 
 DEFAULT_TTL = 2.0
 
-_entries: dict[int | None, tuple[float, str, list[guardrails.Rule]]] = {}
+
+@dataclass(slots=True)
+class _Snapshot:
+    """The fallback model and the enabled guardrails as read at one moment, and each agent's rules picked from them."""
+
+    expires: float
+    fallback: str
+    rules: Sequence[tuple[int | None, guardrails.Rule]]
+    per_agent: dict[int | None, list[guardrails.Rule]] = field(default_factory=dict)
+
+    def rules_for(self, agent: Agent) -> list[guardrails.Rule]:
+        picked = self.per_agent.get(agent.pk)
+        if picked is None:  # two threads may both pick: same value, either one is kept
+            picked = self.per_agent[agent.pk] = guardrails.rules_for(agent, self.rules)
+        return picked
+
+
+_snapshot: _Snapshot | None = None
 _guard = threading.Lock()
 _generation = [0]
 
@@ -39,32 +63,36 @@ def _model_of(agent: Agent, fallback: str) -> str:
 
 
 def cached(agent: Agent) -> tuple[str, list[guardrails.Rule]] | None:
-    """(model, rules) for `agent` when fresh in the cache, else None (the caller then runs `load`)."""
-    hit = _entries.get(agent.pk)
-    if hit is None or hit[0] <= time.monotonic() or agent.pk is None:
+    """(model, rules) for `agent` when the snapshot is fresh, else None (the caller then runs `load`)."""
+    snapshot = _snapshot
+    if snapshot is None or snapshot.expires <= time.monotonic():
         return None
-    return _model_of(agent, hit[1]), hit[2]
+    return _model_of(agent, snapshot.fallback), snapshot.rules_for(agent)
 
 
 def load(agent: Agent) -> tuple[str, list[guardrails.Rule]]:
-    """Read (model, rules) from the database and remember them for ttl() seconds (synchronous: a database hop)."""
+    """Read a new snapshot, keep it for ttl() seconds, and answer (model, rules) for `agent` from it (synchronous: a
+    database hop)."""
+    global _snapshot
     with _guard:
         generation = _generation[0]
-    fallback = (ProviderSettings.load().model or "").strip()
-    rules = guardrails.applicable_rules(agent)
     life = ttl()
-    if life > 0 and agent.pk is not None:
+    snapshot = _Snapshot(
+        expires=time.monotonic() + life,
+        fallback=(ProviderSettings.load().model or "").strip(),
+        rules=guardrails.enabled_rules(),
+    )
+    if life > 0:
         with _guard:
             if generation == _generation[0]:  # a save while we read makes our values stale: do not keep them
-                if len(_entries) > 10_000:
-                    _entries.clear()
-                _entries[agent.pk] = (time.monotonic() + life, fallback, rules)
-    return _model_of(agent, fallback), rules
+                _snapshot = snapshot
+    return _model_of(agent, snapshot.fallback), snapshot.rules_for(agent)
 
 
 def clear(**_: object) -> None:
+    global _snapshot
     with _guard:
-        _entries.clear()
+        _snapshot = None
         _generation[0] += 1
 
 

@@ -48,3 +48,30 @@ def test_a_new_fallback_model_is_used_by_the_very_next_run(fake_openai: FakeOpen
     settings.model = "qwen2"
     settings.save()
     assert async_to_sync(run_agent)(agent, [], "second").model == "qwen2"
+
+
+def test_agents_share_one_read_and_each_keeps_only_its_own_guardrails(fake_openai: FakeOpenAI) -> None:
+    """One snapshot serves every agent: fifty agents (one per WebSocket client) no longer mean fifty reads per window."""
+    ProviderSettings.load()
+    agents = [
+        Agent.objects.create(name=f"agent-{i}", model="llama3", base_url=fake_openai.base_url, instructions="Help.")
+        for i in range(4)
+    ]
+    Guardrail.objects.create(name="everyone", description="Be polite")
+    Guardrail.objects.create(name="only-second", description="Never quote prices", agent=agents[1])
+    fake_openai.script(Reply(text="hi"), Reply(text='{"verdict": "pass", "reason": "ok"}'))
+    async_to_sync(run_agent)(agents[0], [], "first")
+    with CaptureQueriesContext(connection) as queries:
+        for agent in agents[1:]:
+            fake_openai.script(Reply(text="hi"), Reply(text='{"verdict": "pass", "reason": "ok"}'))
+            async_to_sync(run_agent)(agent, [], "hello")
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"agents_app_guardrail"' not in tables  # the verdicts' own table is written, the rules are not read
+    assert "providersettings" not in tables
+    prompts = [r.body["messages"][0]["content"] for r in fake_openai.requests if r.body.get("temperature") != 0.0]
+    assert [("only-second" in p, "everyone: Be polite" in p) for p in prompts] == [
+        (False, True),
+        (True, True),
+        (False, True),
+        (False, True),
+    ]
