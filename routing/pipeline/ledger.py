@@ -27,6 +27,7 @@ from django.utils import timezone
 from channels_app.models import ChannelInstance, InboundEvent
 from gatewaysite import fastsql
 from gatewaysite.ttl_cache import TTLCache
+from routing.pipeline.sessions import advisory_id_sql
 
 UNFINISHED = (InboundEvent.Status.RECEIVED.value, InboundEvent.Status.PROCESSING.value)
 
@@ -48,6 +49,10 @@ def _statements() -> dict[str, str]:
     unfinished = f"{quote('conversation_key')} = %s AND {quote('status')} IN (%s, %s)"
     return {
         "key": f"SELECT {quote('conversation_key')} FROM {table} WHERE {quote('id')} = %s",
+        "key_and_lock": (  # PostgreSQL only (conversation_key_and_lock)
+            f"SELECT {quote('conversation_key')}, pg_try_advisory_lock({advisory_id_sql(quote('conversation_key'))}) "
+            f"FROM {table} WHERE {quote('id')} = %s"
+        ),
         "left": f"SELECT 1 FROM {table} WHERE {unfinished} LIMIT 1",
         # One round trip for "which is next" and "it is mine now" (both backends have UPDATE … RETURNING: SQLite
         # since 3.35). The conversation lock means no other worker claims in this conversation meanwhile.
@@ -70,6 +75,21 @@ def conversation_key(event_id: int) -> str | None:
         cursor.execute(_statements()["key"], [event_id])
         row = cursor.fetchone()
     return None if row is None else row[0]
+
+
+def conversation_key_and_lock(event_id: int) -> tuple[str | None, bool]:
+    """The conversation of `event_id`, and whether this connection now holds its PostgreSQL advisory lock.
+
+    On PostgreSQL both in one statement: a Celery task's first two round trips were the key's read and the lock.
+    Hand the answer to `sessions.conversation_lock(key, held=...)`, which releases the lock. On SQLite (one process,
+    a process-local lock) only the key is read, and the lock is left to `conversation_lock`.
+    """
+    if connection.vendor != "postgresql":
+        return conversation_key(event_id), False
+    with connection.cursor() as cursor:
+        cursor.execute(_statements()["key_and_lock"], [event_id])
+        row = cursor.fetchone()
+    return (None, False) if row is None else (row[0], bool(row[1]))
 
 
 def claim_next(key: str) -> InboundEvent | None:

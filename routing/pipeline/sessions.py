@@ -35,14 +35,27 @@ def _advisory_id(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
+def advisory_id_sql(expression: str) -> str:
+    """PostgreSQL's spelling of `_advisory_id` for a text `expression` (a column, say): the same 64-bit number, so a
+    lock taken in a statement that also reads the key is the lock `conversation_lock` takes and releases."""
+    digest = f"sha256(convert_to({expression}, 'UTF8'))"
+    return f"('x' || encode(substring({digest} from 1 for 8), 'hex'))::bit(64)::bigint"
+
+
 @contextmanager
-def conversation_lock(key: str) -> Iterator[bool]:
-    """Try to become the one worker of this conversation; yields False (without waiting) when another has it."""
+def conversation_lock(key: str, *, held: bool = False) -> Iterator[bool]:
+    """Try to become the one worker of this conversation; yields False (without waiting) when another has it.
+
+    `held`: this connection took the PostgreSQL lock already, in the statement that read the key
+    (ledger.conversation_key_and_lock); it is released here all the same."""
     if connection.vendor == "postgresql":
         lock_id = _advisory_id(key)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-            got = bool(cursor.fetchone()[0])
+        if held:
+            got = True
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
+                got = bool(cursor.fetchone()[0])
         try:
             yield got
         finally:

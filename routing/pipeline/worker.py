@@ -61,11 +61,12 @@ def process_event(event_id: int) -> None:
 
 
 def _drain(event_id: int) -> None:
-    key = ledger.conversation_key(event_id)
+    key, held = ledger.conversation_key_and_lock(event_id)
     if key is None:
         return
     while True:
-        with sessions.conversation_lock(key) as mine:
+        with sessions.conversation_lock(key, held=held) as mine:
+            held = False  # a second pass takes the lock again
             if not mine:
                 return
             seen: set[int] = set()

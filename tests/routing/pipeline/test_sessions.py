@@ -77,3 +77,39 @@ def test_a_long_running_server_does_not_keep_a_lock_per_conversation_it_ever_saw
         with conversation_lock(f"conversation-{number}") as got:
             assert got
     assert not sessions._local_held  # the embedded server's memory follows the work in flight, not its history
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_taken_with_an_events_key_is_that_conversations_lock(instance) -> None:
+    """On PostgreSQL a worker reads the event's conversation and takes its lock in one statement: the lock must be
+    the very one every other worker asks for by key (same 64-bit id, non-ASCII and long keys included)."""
+    from django.db import connection
+
+    from channels_app.models import InboundEvent
+    from routing.pipeline import ledger, sessions
+
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's (DATABASE_URL); SQLite's lock is process-local")
+    for key in ("sl:C1:", "sl:Ünïcødé 会话:1712.5", "x" * 255):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sessions.advisory_id_sql('%s::text')}", [key])
+            assert cursor.fetchone()[0] == sessions._advisory_id(key)
+    event = InboundEvent.objects.create(instance=instance, dedupe_key="d1", conversation_key="sl:Ünïcødé 会话:")
+    results: list[bool] = []
+
+    def other_worker() -> None:
+        with conversation_lock("sl:Ünïcødé 会话:") as got:
+            results.append(got)
+        connection.close()
+
+    key, held = ledger.conversation_key_and_lock(event.pk)
+    assert (key, held) == ("sl:Ünïcødé 会话:", True)
+    with conversation_lock(key, held=held) as mine:
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        thread.join()
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    thread.join()
+    assert mine and results == [False, True]  # refused while held, free once released
+    assert ledger.conversation_key_and_lock(10**9) == (None, False)
