@@ -6,10 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from channels_app.models import ChannelInstance, GatewaySettings
+from channels_app.models import ChannelInstance, GatewaySettings, InboundEvent
 from routing.models import Session, SessionMessage
+from routing.pipeline import ledger, sessions
 from routing.pipeline.sessions import append_turns, conversation_lock, history, session_for
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +53,6 @@ def test_history_is_capped_at_max_messages(instance) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_conversation_has_one_worker_at_a_time() -> None:
-    from django.db import connection
-
     results: list[bool] = []
 
     def other_worker(key: str) -> None:
@@ -71,8 +71,6 @@ def test_a_conversation_has_one_worker_at_a_time() -> None:
 
 @pytest.mark.django_db
 def test_a_long_running_server_does_not_keep_a_lock_per_conversation_it_ever_saw() -> None:
-    from routing.pipeline import sessions
-
     for number in range(1000):
         with conversation_lock(f"conversation-{number}") as got:
             assert got
@@ -83,11 +81,6 @@ def test_a_long_running_server_does_not_keep_a_lock_per_conversation_it_ever_saw
 def test_the_lock_taken_with_an_events_key_is_that_conversations_lock(instance) -> None:
     """On PostgreSQL a worker reads the event's conversation and takes its lock in one statement: the lock must be
     the very one every other worker asks for by key (same 64-bit id, non-ASCII and long keys included)."""
-    from django.db import connection
-
-    from channels_app.models import InboundEvent
-    from routing.pipeline import ledger, sessions
-
     if connection.vendor != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's (DATABASE_URL); SQLite's lock is process-local")
     for key in ("sl:C1:", "sl:Ünïcødé 会话:1712.5", "x" * 255):
