@@ -7,15 +7,14 @@ named by settings.GATEWAY_INBOUND_HANDLER is called with the new event ids after
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -23,8 +22,8 @@ from channels_app.adapters.base import DeliveryStatus, InboundMessage
 from channels_app.events import EventType, publish
 from channels_app.health import record_instance_error
 from channels_app.models import ChannelInstance, InboundEvent, OutboundMessage
-from channels_app.webhooks import admission, feedback, nul, ratelimit
-from gatewaysite import fastsql
+from channels_app.webhooks import admission, event_rows, feedback, nul, ratelimit
+from channels_app.webhooks.event_rows import EventRow
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +80,15 @@ def _payload(message: InboundMessage, nul_stripped: bool = False) -> dict:
     return payload
 
 
+@dataclass
+class Delivery:
+    """One platform delivery: the messages and delivery receipts of one webhook request or listener batch."""
+
+    instance: ChannelInstance
+    messages: Sequence[InboundMessage]
+    statuses: Sequence[DeliveryStatus] = ()
+
+
 def store(
     instance: ChannelInstance,
     messages: Iterable[InboundMessage],
@@ -93,70 +101,53 @@ def store(
     Raises django.db.DatabaseError when the database is unavailable: the caller answers 503 so the platform
     redelivers.
     """
-    result = IntakeResult()
     messages, statuses = list(messages), list(statuses)
-    # A delivery's messages are stored together or not at all. Within the writer's batch that takes a savepoint —
-    # needed only when there is more than one statement to undo together, or where a failed statement spoils the
-    # whole transaction (PostgreSQL). Should a lone SQLite statement still fail, the writer retries each delivery
-    # of the batch in a transaction of its own (writer.py), so the others still cost nothing.
+    # A delivery's messages are stored together or not at all: a savepoint inside a caller's transaction, needed
+    # only when there is more than one statement to undo together, or where a failed statement spoils the whole
+    # transaction (PostgreSQL).
     together = connection.vendor != "sqlite" or len(messages) + len(statuses) > 1
     with transaction.atomic(savepoint=together):
-        for original in messages:
-            # PostgreSQL refuses U+0000 in text and jsonb: strip it and mark the event (channels_app/webhooks/nul.py).
-            message, stripped = nul.clean_message(original)
-            if stripped:
-                logger.info("inbound %s on %s: NUL characters stripped", message.dedupe_key, instance.name)
-            message.instance = original.instance = instance.name
-            reason = ignore_reason(instance, message)
-            # A short notice instead of silence (rate limit, not allowed): the event then carries it as its reply.
-            notice = feedback.notice(instance, message, reason) if reason else ""
-            payload = _payload(message, stripped)
-            if notice:
-                payload["feedback"] = notice
-            ignored = bool(reason) and not notice
-            try:
-                event_id = _insert(instance, message, payload, event_type, reason, ignored)
-            except IntegrityError:  # the instance went away under us: nothing to answer for
-                event_id = None
-            except DataError as exc:
-                # This one item cannot be stored as it is (a value the database refuses): drop it alone, so the
-                # rest of its batch is stored and the platform does not redeliver the poison forever.
-                result.rejected += 1
-                logger.warning("inbound %s on %s not storable: %s", message.dedupe_key, instance.name, exc)
-                continue
-            if event_id is None:
-                result.duplicates += 1
-                publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
-                continue
-            data = {"instance": instance.name, "event_id": event_id, "platform": instance.platform}
-            if ignored:
-                result.ignored += 1
-                publish(EventType.INBOUND_IGNORED, reason=reason, **data)
-            else:
-                result.accepted.append(event_id)
-                publish(EventType.INBOUND_RECEIVED, chat_id=message.chat_id, context=message.context, **data)
-        for status in statuses:
-            result.statuses += record_status(instance, nul.clean_message(status)[0])
-        if result.accepted:
-            ids = list(result.accepted)
-            transaction.on_commit(lambda: hand_over(ids), robust=True)
-    return result
+        return store_many([Delivery(instance, messages, statuses)], event_type=event_type)[0]
 
 
-def _insert(
-    instance: ChannelInstance,
-    message: InboundMessage,
-    payload: dict,
-    event_type: str,
-    reason: str,
-    ignored: bool,
-) -> int | None:
-    """Store one message's event; its id, or None for a duplicate.
+def store_many(deliveries: Sequence[Delivery], *, event_type: str = "message") -> list[IntakeResult]:
+    """`store` for several deliveries in the caller's transaction (the intake writer's batch), their messages
+    inserted together (event_rows.py); one result per delivery, in order.
 
-    An event to answer is one precompiled `INSERT … ON CONFLICT DO NOTHING RETURNING id` (gatewaysite/fastsql.py):
-    the acknowledgement waits for it, and `Model.save` inside a savepoint kept only to survive a duplicate's
-    IntegrityError was a third of the CPU per acknowledgement (py-spy --gil, bench/webhook_load.py --ack-only). An
-    ignored event still goes through the ORM, whose post_save the pairing notice (routing.pairing) listens for."""
+    Raises when any delivery cannot be stored: the writer then stores each delivery of the batch on its own, so
+    the one that fails costs the others only that retry.
+    """
+    rows = [
+        _judge(index, delivery.instance, message, event_type)
+        for index, delivery in enumerate(deliveries)
+        for message in delivery.messages
+    ]
+    event_rows.insert(rows)
+    results = [IntakeResult() for _ in deliveries]
+    for row in rows:
+        _tally(row, results[row.delivery])
+    for delivery, result in zip(deliveries, results, strict=True):
+        for status in delivery.statuses:
+            result.statuses += record_status(delivery.instance, nul.clean_message(status)[0])
+    accepted = [event_id for result in results for event_id in result.accepted]
+    if accepted:
+        transaction.on_commit(lambda: hand_over(accepted), robust=True)
+    return results
+
+
+def _judge(index: int, instance: ChannelInstance, original: InboundMessage, event_type: str) -> EventRow:
+    """Clean one message and decide whether it is answered, ready for its insert."""
+    # PostgreSQL refuses U+0000 in text and jsonb: strip it and mark the event (channels_app/webhooks/nul.py).
+    message, stripped = nul.clean_message(original)
+    if stripped:
+        logger.info("inbound %s on %s: NUL characters stripped", message.dedupe_key, instance.name)
+    message.instance = original.instance = instance.name
+    reason = ignore_reason(instance, message)
+    # A short notice instead of silence (rate limit, not allowed): the event then carries it as its reply.
+    notice = feedback.notice(instance, message, reason) if reason else ""
+    payload = _payload(message, stripped)
+    if notice:
+        payload["feedback"] = notice
     fields = {
         "dedupe_key": message.dedupe_key[:255],
         "message_key": message.message_key[:255],
@@ -168,27 +159,29 @@ def _insert(
         "context": message.context,
         "sender_id": message.sender_id[:255],
     }
-    if not ignored:
-        # A savepoint only where a failed statement spoils the transaction (PostgreSQL); SQLite undoes just the
-        # statement, and the duplicate no longer raises at all.
-        guard = contextlib.nullcontext() if connection.vendor == "sqlite" else transaction.atomic()
-        with guard:
-            ids = fastsql.insert(
-                InboundEvent, [{"instance_id": instance.pk, "error": reason, **fields}], ignore_conflicts=True
-            )
-            return ids[0] if ids else None
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                instance=instance,
-                status=InboundEvent.Status.IGNORED,
-                error=reason,
-                finished_at=timezone.now(),
-                **fields,
-            )
-    except IntegrityError:
-        return None
-    return event.pk
+    return EventRow(index, instance, message, fields, reason, ignored=bool(reason) and not notice)
+
+
+def _tally(row: EventRow, result: IntakeResult) -> None:
+    """Count one stored row in its delivery's result and publish what happened to it."""
+    instance, message = row.instance, row.message
+    if row.rejected:
+        # Authentic, but the database refuses a value even cleaned: dropped alone, so the rest of its batch is
+        # stored and the platform does not redeliver the poison forever.
+        result.rejected += 1
+        logger.warning("inbound %s on %s not storable: %s", message.dedupe_key, instance.name, row.rejected)
+        return
+    if row.event_id is None:
+        result.duplicates += 1
+        publish(EventType.INBOUND_DUPLICATE, instance=instance.name, dedupe_key=message.dedupe_key)
+        return
+    data = {"instance": instance.name, "event_id": row.event_id, "platform": instance.platform}
+    if row.ignored:
+        result.ignored += 1
+        publish(EventType.INBOUND_IGNORED, reason=row.reason, **data)
+    else:
+        result.accepted.append(row.event_id)
+        publish(EventType.INBOUND_RECEIVED, chat_id=message.chat_id, context=message.context, **data)
 
 
 def record_status(instance: ChannelInstance, status: DeliveryStatus) -> int:

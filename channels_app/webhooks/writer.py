@@ -5,9 +5,11 @@ takes the one database write lock. One transaction per request made concurrent r
 workers queue on that lock, and each request also hopped to a fresh worker thread and database connection.
 Here requests only enqueue and await; a writer (one on SQLite; GATEWAY_INTAKE_WRITERS, default 4, on
 PostgreSQL, where round trips rather than a lock bound a single writer) takes everything pending, opens one
-transaction, stores each delivery under its own savepoint (its duplicates and failures stay its own),
-commits once, and only then settles each request with its own result. A request whose delivery was not committed gets the
-exception (→ 503, the platform redelivers); none is ever told "stored" before the commit returned.
+transaction, inserts all their messages together (`intake.store_many`: the unique keys settle duplicates, each
+delivery gets its own result), commits once, and only then settles each request with its own result. When a
+batch fails, each of its deliveries is stored again in a transaction of its own, so only the bad one fails. A
+request whose delivery was not committed gets the exception (→ 503, the platform redelivers); none is ever told
+"stored" before the commit returned.
 """
 
 from __future__ import annotations
@@ -155,12 +157,13 @@ class GroupCommitWriter:
 
         try:
             with transaction.atomic():
-                for job in batch:
-                    job.outcome = self._store_one(job)
-                # Registered last, so it runs after the intake's hand-over callbacks: once a request is
+                deliveries = [intake.Delivery(job.instance, list(job.messages), list(job.statuses)) for job in batch]
+                for job, result in zip(batch, intake.store_many(deliveries), strict=True):
+                    job.outcome = result
+                # Registered last, so it runs after the intake's hand-over callback: once a request is
                 # answered, its events are already queued to the workers (tests and `wait` rely on it).
                 transaction.on_commit(answer, robust=True)
-        except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch is stored
+        except Exception as exc:  # nothing of this batch is stored (a delivery, BEGIN or COMMIT failed)
             logger.warning("webhook intake: a batch of %d deliveries was not stored: %s", len(batch), exc)
             connection.close()  # the next attempt starts on a fresh connection
             if len(batch) == 1:
@@ -168,15 +171,6 @@ class GroupCommitWriter:
                 self._settle_all(batch)
             return False
         return True
-
-    @staticmethod
-    def _store_one(job: _Job) -> intake.IntakeResult | BaseException:
-        """One delivery; `intake.store` is atomic (a savepoint here), so its failure rolls back only itself."""
-        try:
-            return intake.store(job.instance, list(job.messages), list(job.statuses))
-        except Exception as exc:
-            logger.warning("webhook intake: delivery for %s not stored: %s", job.instance.name, exc)
-            return exc
 
     @staticmethod
     def _settle_all(batch: list[_Job]) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agents_app.models import Agent
 from gatewaysite import fastsql
@@ -70,3 +71,17 @@ def test_rows_inserted_and_updated_read_back_as_the_orm_wrote_them() -> None:
     assert fastsql.update(Session, sid, closed_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), chat_id="C9") == 1
     updated = Session.objects.get(pk=sid)
     assert (updated.closed_at, updated.chat_id) == (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "C9")
+
+
+def test_insert_new_gives_each_row_its_key_or_none_for_a_duplicate_in_few_statement_shapes() -> None:
+    """200 rows (a name already stored, a name twice): ids in row order, None where a unique key refused the row
+    or an earlier row of the same call took it; 128 + 64 + 8 rows, three statements."""
+    Agent.objects.create(name="a-5")
+    rows = [{"name": f"a-{n}", "instructions": f"row {n}"} for n in range(199)] + [{"name": "a-7"}]
+    with CaptureQueriesContext(connection) as captured:
+        ids = fastsql.insert_new(Agent, rows, ("name",))
+    assert len(captured) == 3
+    assert ids[5] is None and ids[199] is None
+    stored = dict(Agent.objects.values_list("name", "pk"))
+    assert ids[:5] + ids[6:199] == [stored[f"a-{n}"] for n in range(199) if n != 5]
+    assert Agent.objects.get(name="a-7").instructions == "row 7"  # the first occurrence is the one stored

@@ -134,7 +134,7 @@ def test_a_database_outage_is_503_so_the_platform_redelivers(client, slack, monk
     def broken(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(intake, "store", broken)
+    monkeypatch.setattr(intake, "store_many", broken)
     body = body_of(fixture("slack", "message__im"))
     response = post(client, slack.name, body, slack_headers(body))
     assert response.status_code == 503 and response["Retry-After"]

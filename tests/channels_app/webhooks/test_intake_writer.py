@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
 
 from channels_app.adapters import InboundMessage, get_adapter
 from channels_app.models import ChannelInstance, InboundEvent
 from channels_app.webhooks.writer import GroupCommitWriter, _Job
 from tests.channels_app.support import body_of, django_headers, fixture, slack_headers
+from tests.query_budget import listing, queries_on_all_threads
 
 pytestmark = pytest.mark.usefixtures("fast_pipeline")
 
@@ -71,6 +73,47 @@ async def test_a_delivery_that_cannot_be_stored_is_never_acknowledged(
     await sync_to_async(idle)()
     stored = [e async for e in InboundEvent.objects.values_list("instance_id", flat=True)]
     assert stored == [slack.pk]
+
+
+async def test_a_batch_is_stored_in_a_few_statements_and_each_duplicate_found(slack, writer, settings) -> None:
+    """Twenty deliveries in one batch: one stored before, one sent twice in the batch. Each gets its own result and
+    the whole batch costs two inserts (16 + 4 rows), not a statement and two savepoints per delivery."""
+    settings.GATEWAY_DISPATCH = "off"  # store only: the pipeline's queries would count here
+    loop = asyncio.get_running_loop()
+
+    def job(n: int) -> _Job:
+        return _Job(slack, messages(slack, n), (), loop, loop.create_future())
+
+    await sync_to_async(writer.commit, thread_sensitive=False)([job(0)])
+    batch = [job(n) for n in range(19)] + [job(7)]  # 0 is already stored, 7 comes twice
+    with queries_on_all_threads() as statements:
+        await sync_to_async(writer.commit, thread_sensitive=False)(batch)
+    results = [await j.future for j in batch]
+    assert [len(r.accepted) for r in results] == [0] + [1] * 18 + [0]
+    assert [r.duplicates for r in results] == [1] + [0] * 18 + [1]
+    assert len({event_id for r in results for event_id in r.accepted}) == 18
+    assert await InboundEvent.objects.acount() == 19
+    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    assert len(inserts) == 2, listing(statements)
+    assert len(statements) <= (2 if connection.vendor == "sqlite" else 4), listing(statements)  # + one savepoint
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores any length in a varchar")
+async def test_a_value_the_database_refuses_costs_only_its_own_message(slack, writer, settings) -> None:
+    """PostgreSQL refuses a context longer than its column: that message is dropped and logged, the batch's
+    other deliveries are stored and acknowledged."""
+    settings.GATEWAY_DISPATCH = "off"
+    loop = asyncio.get_running_loop()
+    poison = [dataclasses.replace(m, context="x" * 40) for m in messages(slack, 2)]
+    batch = [
+        _Job(slack, messages(slack, 1), (), loop, loop.create_future()),
+        _Job(slack, poison, (), loop, loop.create_future()),
+        _Job(slack, messages(slack, 3), (), loop, loop.create_future()),
+    ]
+    await sync_to_async(writer.commit, thread_sensitive=False)(batch)
+    results = [await j.future for j in batch]
+    assert [(len(r.accepted), r.rejected) for r in results] == [(1, 0), (0, 1), (1, 0)]
+    assert await InboundEvent.objects.acount() == 2
 
 
 @contextmanager
