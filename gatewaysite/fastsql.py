@@ -116,18 +116,16 @@ def insert(
     rows: Iterable[Mapping[str, Any]],
     *,
     returning: bool = True,
-    ignore_conflicts: bool = False,
 ) -> list[int]:
     """Insert `rows` (attname → value; a missing column takes its default, `auto_now_add` included) in one
-    statement; their primary keys in order when `returning`. With `ignore_conflicts` a row that would break a
-    unique constraint is skipped and returns no key: the database settles duplicates, no savepoint needed."""
+    statement; their primary keys in order when `returning`. Rows a unique key may refuse: `insert_new`."""
     rows = list(rows)
     if not rows:
         return []
     names = tuple(_fields(model))
     params = [value for row in rows for value in _prepared(model, row)]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, names, len(rows), returning, ignore_conflicts), params)
+        cursor.execute(_insert_sql(model, names, len(rows), returning, False), params)
         return [int(found[0]) for found in cursor.fetchall()] if returning else []
 
 
