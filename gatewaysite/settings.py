@@ -120,7 +120,7 @@ else:
     sys.modules.setdefault("django.contrib.postgres.fields", None)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "gatewaysite.sqlite_backend",
             "NAME": DATA_DIR / "gateway.sqlite3",
             # WAL + a busy timeout let the server's background work and requests write side by side.
             "OPTIONS": {
