@@ -86,7 +86,7 @@ class Delivery:
 
     instance: ChannelInstance
     messages: Sequence[InboundMessage]
-    statuses: Sequence[DeliveryStatus] = ()
+    statuses: Sequence[DeliveryStatus]
 
 
 def store(

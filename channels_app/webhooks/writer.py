@@ -40,10 +40,9 @@ class IntakeTimeout(DatabaseError):
 
 
 @dataclass
-class _Job:
-    instance: ChannelInstance
-    messages: Sequence[InboundMessage]
-    statuses: Sequence[DeliveryStatus]
+class _Job(intake.Delivery):
+    """A delivery waiting in the writer's queue, with the request that awaits its result."""
+
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[intake.IntakeResult]
     outcome: intake.IntakeResult | BaseException | None = field(default=None)
@@ -157,8 +156,7 @@ class GroupCommitWriter:
 
         try:
             with transaction.atomic():
-                deliveries = [intake.Delivery(job.instance, list(job.messages), list(job.statuses)) for job in batch]
-                for job, result in zip(batch, intake.store_many(deliveries), strict=True):
+                for job, result in zip(batch, intake.store_many(batch), strict=True):
                     job.outcome = result
                 # Registered last, so it runs after the intake's hand-over callback: once a request is
                 # answered, its events are already queued to the workers (tests and `wait` rely on it).

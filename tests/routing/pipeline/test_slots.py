@@ -9,8 +9,8 @@ import time
 from routing.pipeline import slots
 
 
-def _run_threads(count: int, body) -> None:
-    threads = [threading.Thread(target=body) for _ in range(count)]
+def _run_threads(*bodies) -> None:
+    threads = [threading.Thread(target=body) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -32,7 +32,7 @@ def test_no_more_than_the_configured_workers_run_at_once(settings) -> None:
             with lock:
                 running -= 1
 
-    _run_threads(6, work)
+    _run_threads(*[work] * 6)
     assert most == 2
 
 
@@ -51,10 +51,5 @@ def test_a_worker_waiting_on_the_model_lets_the_others_run(settings) -> None:
         with slots.active():
             other_ran.set()
 
-    first = threading.Thread(target=waiter)
-    second = threading.Thread(target=other)
-    first.start()
-    second.start()
-    first.join(5)
-    second.join(5)
+    _run_threads(waiter, other)
     assert other_ran.is_set()
