@@ -47,7 +47,7 @@ def empty_server(name: str) -> Iterator[tuple[int, int]]:
     """Start one of the empty servers; yields (port, pid)."""
     port = webhook_load.free_port()
     process = subprocess.Popen(
-        COMMANDS[name](port), cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        COMMANDS[name](port), cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         webhook_load.wait_until_up(port)
